@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the command in-process and returns its exit code and output.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestScoreCSV(t *testing.T) {
+	dir := t.TempDir()
+	orders := filepath.Join(dir, "orders.csv")
+	data := "order_id,customer_id,closed_at,amount,status,note\n" +
+		"1,b,2024-12-30T00:00:00Z,10.10,won,x\n" +
+		"2,b,2024-12-31,20.20,won,x\n" +
+		"3,a,2024-06-01,5,won,x\n" +
+		"4,a,2024-06-02,-7.5,won,x\n" +
+		"5,c,2024-06-02,100,lost,x\n" +
+		"6,c,,100,won,x\n"
+	if err := os.WriteFile(orders, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "score", "--orders", orders, "--asof", "2025-01-01T00:00:00Z")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want := "customer_id,recency_days,frequency,monetary,r,f,m,rfm,segment\n" +
+		"a,214,1,-2.50,1,1,1,111,Lost\n" +
+		"b,1,2,30.30,3,3,3,333,Need Attention\n"
+	if out != want {
+		t.Fatalf("got\n%s\nwant\n%s", out, want)
+	}
+	for _, s := range []string{"not_won=1", "bad_closed_at=1", "2 customers scored"} {
+		if !strings.Contains(errOut, s) {
+			t.Errorf("stderr lacks %q:\n%s", s, errOut)
+		}
+	}
+	// --out writes a file; --window-days drops a's June orders.
+	outFile := filepath.Join(dir, "scores.csv")
+	code, _, errOut = runCLI(t, "score", "--orders", orders, "--asof", "2025-01-01T00:00:00Z", "--window-days", "30", "--out", outFile)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	got, _ := os.ReadFile(outFile)
+	if !strings.HasSuffix(string(got), "b,1,2,30.30,1,1,1,111,Lost\n") || strings.Contains(string(got), "\na,") {
+		t.Fatalf("windowed scores:\n%s", got)
+	}
+}
+
+func TestScoreEmbeddedSample(t *testing.T) {
+	code, out, errOut := runCLI(t, "score")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) < 300 || !strings.Contains(errOut, "embedded sample") {
+		t.Fatalf("sample scored %d rows; stderr %s", len(lines)-1, errOut)
+	}
+	if !strings.Contains(out, "12347,2,7,4310.00,5,5,5,555,Champions") {
+		t.Errorf("customer 12347 not scored as in the UCI data")
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	cases := [][]string{
+		{"frobnicate"},
+		{"score", "--asof", "yesterday"},
+		{"score", "--orders", "/does/not/exist.csv"},
+		{"score", "--no-such-flag"},
+		{"score", "extra"},
+	}
+	for _, args := range cases {
+		if code, _, errOut := runCLI(t, args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d (%s)", args, code, exitUsage, errOut)
+		}
+	}
+	for _, args := range [][]string{{"--help"}, {"score", "--help"}, {"version"}} {
+		code, out, _ := runCLI(t, args...)
+		if code != exitOK || out == "" {
+			t.Errorf("%v: exit %d, output %q", args, code, out)
+		}
+	}
+}

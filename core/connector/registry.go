@@ -1,0 +1,67 @@
+package connector
+
+import (
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+)
+
+// Decoder decodes a connector's own config section (crm.<name>) into its
+// option struct, rejecting unknown keys; prefix is the key path for messages.
+type Decoder func(section map[string]any, prefix string) (Options, error)
+
+// Options is a connector's decoded and validated configuration.
+type Options interface {
+	// Validate checks the options before any network call; errors name the key.
+	Validate() error
+	// New builds the connector. env carries what core decides for it.
+	New(env Env) (Connector, error)
+}
+
+// Env is what core hands a connector it builds.
+type Env struct {
+	// Logger receives the connector's structured logs; never secrets.
+	Logger *slog.Logger
+}
+
+// Registration is one connector's entry in the registry.
+type Registration struct {
+	Name   string
+	Decode Decoder
+}
+
+var (
+	mu       sync.RWMutex
+	registry = map[string]Registration{}
+)
+
+// Register adds a connector; call it from the connector package's init.
+func Register(r Registration) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := registry[r.Name]; dup {
+		panic(fmt.Sprintf("connector %q registered twice", r.Name))
+	}
+	registry[r.Name] = r
+}
+
+// Lookup returns a registered connector.
+func Lookup(name string) (Registration, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	r, ok := registry[name]
+	return r, ok
+}
+
+// Names lists the registered connectors, sorted.
+func Names() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]string, 0, len(registry))
+	for n := range registry {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
