@@ -47,6 +47,8 @@ func Aggregate(r io.Reader, cols Columns, w rfm.Window) (Result, error) {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
+	// A stray quote is data, as most CSV readers (and spreadsheets) take it.
+	cr.LazyQuotes = true
 	header, err := cr.Read()
 	if err != nil {
 		return Result{}, fmt.Errorf("read header: %w", err)

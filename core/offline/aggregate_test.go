@@ -29,13 +29,14 @@ func TestAggregateSkipsAndCounts(t *testing.T) {
 		"8,c3,2023-01-02,5,won,8\n" +
 		"9,c3,2025-01-02,5,won,9\n" +
 		"10,c4\n" +
-		"11,c5,\"bad\"quote,1,won,11\n"
+		"11,c5\n" +
+		"12,c6,2024-12-03,7,won\"x\",12\n"
 	res, err := Aggregate(strings.NewReader(in), DefaultColumns, window(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[rfm.Skip]int{
-		rfm.SkipNoCustomer: 1, rfm.SkipBadClosedAt: 1, rfm.SkipBadAmount: 1, rfm.SkipNotWon: 1,
+		rfm.SkipNoCustomer: 1, rfm.SkipBadClosedAt: 1, rfm.SkipBadAmount: 1, rfm.SkipNotWon: 2,
 		rfm.SkipBeforeWindow: 1, rfm.SkipAfterAsOf: 1, SkipMalformed: 2,
 	}
 	for k, n := range want {
@@ -43,8 +44,8 @@ func TestAggregateSkipsAndCounts(t *testing.T) {
 			t.Errorf("skipped[%s] = %d, want %d (all: %v)", k, res.Skipped[k], n, res.Skipped)
 		}
 	}
-	if res.Rows != 11 || res.Qualifying != 3 {
-		t.Errorf("rows %d qualifying %d, want 11 and 3", res.Rows, res.Qualifying)
+	if res.Rows != 12 || res.Qualifying != 3 {
+		t.Errorf("rows %d qualifying %d, want 12 and 3", res.Rows, res.Qualifying)
 	}
 	if len(res.Customers) != 2 || res.Customers[0].Key != "c1" || res.Customers[1].Key != "c2" {
 		t.Fatalf("customers = %+v", res.Customers)

@@ -2,25 +2,27 @@ package rfm
 
 import (
 	"errors"
+	"math"
+	"math/big"
 	"math/bits"
 	"strings"
 )
 
-// Money is an exact signed decimal amount in micro-units (6 decimal places),
-// held in 128 bits so that sums of any realistic order book cannot overflow
-// and never pass through a float: 10.10 + 20.20 is exactly 30.30.
+// Money is an exact signed decimal amount in micro-units (6 decimal places).
+// It never passes through a float: 10.10 + 20.20 is exactly 30.30. Values are
+// held in 128 bits, which covers any real order book without allocation; a
+// value beyond ±1.7·10³² units moves to a big.Int, so no amount the contract
+// accepts and no sum of them ever overflows.
 type Money struct {
-	hi int64  // high word, two's complement
-	lo uint64 // low word
+	hi  int64    // high word, two's complement
+	lo  uint64   // low word
+	big *big.Int // set (and hi, lo unused) when the value needs more than 128 bits
 }
 
 // microsPerUnit is the scale of Money: the contract rounds amounts to 6 places.
 const microsPerUnit = 1_000_000
 
-var (
-	errAmountSyntax = errors.New("amount is not a plain decimal number")
-	errAmountRange  = errors.New("amount is too large")
-)
+var errAmountSyntax = errors.New("amount is not a plain decimal number")
 
 // MoneyFromMicros returns the amount of n micro-units.
 func MoneyFromMicros(n int64) Money {
@@ -34,16 +36,57 @@ func MoneyFromInt(n int64) Money {
 
 // Add returns m + o.
 func (m Money) Add(o Money) Money {
-	lo, carry := bits.Add64(m.lo, o.lo, 0)
-	hi, _ := bits.Add64(uint64(m.hi), uint64(o.hi), carry)
-	return Money{hi: int64(hi), lo: lo}
+	if m.big == nil && o.big == nil {
+		lo, carry := bits.Add64(m.lo, o.lo, 0)
+		hi, _ := bits.Add64(uint64(m.hi), uint64(o.hi), carry)
+		// Signed overflow: both operands share a sign the result lacks.
+		if (m.hi < 0) != (int64(hi) < 0) && (m.hi < 0) == (o.hi < 0) {
+			return fromBig(new(big.Int).Add(m.toBig(), o.toBig()))
+		}
+		return Money{hi: int64(hi), lo: lo}
+	}
+	return fromBig(new(big.Int).Add(m.toBig(), o.toBig()))
 }
 
 // Neg returns −m.
 func (m Money) Neg() Money {
+	if m.big != nil || (m.hi == math.MinInt64 && m.lo == 0) {
+		return fromBig(new(big.Int).Neg(m.toBig()))
+	}
 	lo, borrow := bits.Sub64(0, m.lo, 0)
 	hi, _ := bits.Sub64(0, uint64(m.hi), borrow)
 	return Money{hi: int64(hi), lo: lo}
+}
+
+// Equal reports whether m and o are the same amount.
+func (m Money) Equal(o Money) bool { return m.Cmp(o) == 0 }
+
+// toBig returns m as a big.Int of micro-units.
+func (m Money) toBig() *big.Int {
+	if m.big != nil {
+		return m.big
+	}
+	b := new(big.Int).SetInt64(m.hi)
+	b.Lsh(b, 64)
+	return b.Or(b, new(big.Int).SetUint64(m.lo))
+}
+
+var (
+	min128 = new(big.Int).Neg(new(big.Int).Lsh(big.NewInt(1), 127))
+	max128 = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 127), big.NewInt(1))
+)
+
+// fromBig returns b in the 128-bit form when it fits, so the fast path is back.
+func fromBig(b *big.Int) Money {
+	if b.Cmp(min128) < 0 || b.Cmp(max128) > 0 {
+		return Money{big: b}
+	}
+	var u big.Int
+	u.And(b, new(big.Int).SetUint64(math.MaxUint64))
+	lo := u.Uint64()
+	var h big.Int
+	h.Rsh(b, 64)
+	return Money{hi: h.Int64(), lo: lo}
 }
 
 // Sub returns m − o.
@@ -51,6 +94,9 @@ func (m Money) Sub(o Money) Money { return m.Add(o.Neg()) }
 
 // Sign returns -1, 0 or +1.
 func (m Money) Sign() int {
+	if m.big != nil {
+		return m.big.Sign()
+	}
 	switch {
 	case m.hi < 0:
 		return -1
@@ -62,10 +108,13 @@ func (m Money) Sign() int {
 }
 
 // IsZero reports whether m is exactly zero.
-func (m Money) IsZero() bool { return m.hi == 0 && m.lo == 0 }
+func (m Money) IsZero() bool { return m.big == nil && m.hi == 0 && m.lo == 0 }
 
 // Cmp compares m and o: -1 if m < o, 0 if equal, +1 if m > o.
 func (m Money) Cmp(o Money) int {
+	if m.big != nil || o.big != nil {
+		return m.toBig().Cmp(o.toBig())
+	}
 	switch {
 	case m.hi < o.hi:
 		return -1
@@ -82,7 +131,7 @@ func (m Money) Cmp(o Money) int {
 // Micros returns m in micro-units and whether it fits in an int64.
 func (m Money) Micros() (int64, bool) {
 	n := int64(m.lo)
-	return n, m.hi == n>>63
+	return n, m.big == nil && m.hi == n>>63
 }
 
 // abs returns |m| as an unsigned 128-bit value (hi, lo).
@@ -96,6 +145,9 @@ func (m Money) abs() (uint64, uint64) {
 
 // MulInt returns m·k exactly (k a whole number, e.g. a quantity).
 func (m Money) MulInt(k int64) Money {
+	if m.big != nil || m.hi > math.MaxInt32 || m.hi < math.MinInt32 || k > math.MaxInt32 || k < math.MinInt32 {
+		return fromBig(new(big.Int).Mul(m.toBig(), big.NewInt(k)))
+	}
 	if k < 0 {
 		return m.mulSmall(uint64(-k)).Neg()
 	}
@@ -130,6 +182,9 @@ func (m Money) Round2() string { return m.format(2) }
 
 // format prints m with places (0..6) decimals, rounding half away from zero.
 func (m Money) format(places int) string {
+	if m.big != nil {
+		return formatBig(m.big, places)
+	}
 	neg := m.hi < 0
 	hi, lo := m.abs()
 	div := uint64(1)
@@ -165,6 +220,30 @@ func (m Money) format(places int) string {
 	return s
 }
 
+func formatBig(v *big.Int, places int) string {
+	neg := v.Sign() < 0
+	mag := new(big.Int).Abs(v)
+	div := big.NewInt(1)
+	for i := places; i < 6; i++ {
+		div.Mul(div, big.NewInt(10))
+	}
+	q, r := new(big.Int).QuoRem(mag, div, new(big.Int))
+	if r.Lsh(r, 1).Cmp(div) >= 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	s := q.String()
+	if places > 0 {
+		for len(s) <= places {
+			s = "0" + s
+		}
+		s = s[:len(s)-places] + "." + s[len(s)-places:]
+	}
+	if neg && strings.Trim(s, "0.") != "" {
+		s = "-" + s
+	}
+	return s
+}
+
 // ParseAmount parses an amount the way the scoring contract demands: trimmed,
 // it must match ^[+-]?(\d+(\.\d*)?|\.\d+)$ — no exponent, thousands separator,
 // currency sign or NaN — and is rounded half away from zero to 6 decimal places.
@@ -193,34 +272,50 @@ func ParseAmount(s string) (Money, error) {
 		hi, lo = nh, l
 		return true
 	}
-	for i := 0; i < len(intPart); i++ {
-		if !push(intPart[i] - '0') {
-			return Money{}, errAmountRange
-		}
+	// Half away from zero: the magnitude rounds up when the 7th decimal is 5 or more.
+	roundUp := len(frac) > 6 && frac[6] >= '5'
+	fits := true
+	for i := 0; fits && i < len(intPart); i++ {
+		fits = push(intPart[i] - '0')
 	}
-	for i := 0; i < 6; i++ {
+	for i := 0; fits && i < 6; i++ {
 		d := byte(0)
 		if i < len(frac) {
 			d = frac[i] - '0'
 		}
-		if !push(d) {
-			return Money{}, errAmountRange
-		}
+		fits = push(d)
 	}
-	// Half away from zero: the magnitude rounds up when the 7th decimal is 5 or more.
-	if len(frac) > 6 && frac[6] >= '5' {
+	if fits && roundUp {
 		var c uint64
 		lo, c = bits.Add64(lo, 1, 0)
 		hi += c
-		if hi>>63 != 0 {
-			return Money{}, errAmountRange
-		}
+		fits = hi>>63 == 0
+	}
+	if !fits {
+		return parseBig(neg, intPart, frac, roundUp), nil
 	}
 	m := Money{hi: int64(hi), lo: lo}
 	if neg {
 		m = m.Neg()
 	}
 	return m, nil
+}
+
+// parseBig is ParseAmount's path for magnitudes beyond 128 bits.
+func parseBig(neg bool, intPart, frac string, roundUp bool) Money {
+	f6 := frac
+	if len(f6) > 6 {
+		f6 = f6[:6]
+	}
+	f6 += strings.Repeat("0", 6-len(f6))
+	v, _ := new(big.Int).SetString(intPart+f6, 10)
+	if roundUp {
+		v.Add(v, big.NewInt(1))
+	}
+	if neg {
+		v.Neg(v)
+	}
+	return fromBig(v)
 }
 
 func allDigits(s string) bool {
@@ -245,8 +340,16 @@ func (m *Money) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// AppendBinary appends m's fixed 16-byte big-endian form, for compact state records.
+// Wide reports whether m is beyond 128 bits; AppendBinary cannot hold it
+// and callers store its decimal String instead.
+func (m Money) Wide() bool { return m.big != nil }
+
+// AppendBinary appends m's fixed 16-byte big-endian form, for compact state
+// records. It panics for a Wide value.
 func (m Money) AppendBinary(b []byte) []byte {
+	if m.big != nil {
+		panic("rfm: AppendBinary of a value beyond 128 bits")
+	}
 	u := uint64(m.hi)
 	for s := 56; s >= 0; s -= 8 {
 		b = append(b, byte(u>>uint(s)))

@@ -40,7 +40,9 @@ func TestParseAmount(t *testing.T) {
 		{"1 000", ""},
 		{"0x10", ""},
 		{"١٢", ""}, // non-ASCII digits
-		{"1234567890123456789012345678901234567890", ""},
+		{"1234567890123456789012345678901234567890", "1234567890123456789012345678901234567890.000000"},
+		{"-170141183460469231731687303715884.1057285", "-170141183460469231731687303715884.105729"},
+		{"99999999999999999999999999999999999999.9999995", "100000000000000000000000000000000000000.000000"},
 	}
 	for _, tt := range tests {
 		got, err := ParseAmount(tt.in)
@@ -84,6 +86,27 @@ func TestMoneyExactSum(t *testing.T) {
 	big := mustAmount(t, "99999999999999999999999.999999")
 	if got := big.Add(big).Sub(big); got.Cmp(big) != 0 {
 		t.Fatalf("big arithmetic lost precision: %s", got)
+	}
+}
+
+func TestMoneyBeyond128Bits(t *testing.T) {
+	big := mustAmount(t, "99999999999999999999999999999999")
+	sum := big.Add(big)
+	if got := sum.Round2(); got != "199999999999999999999999999999998.00" {
+		t.Fatalf("sum = %s", got)
+	}
+	if sum.Cmp(big) <= 0 || sum.Neg().Cmp(big.Neg()) >= 0 || sum.Sign() != 1 {
+		t.Fatal("comparison beyond 128 bits is wrong")
+	}
+	back := sum.Sub(big).Sub(big)
+	if !back.IsZero() || back.Wide() {
+		t.Fatalf("sum − big − big = %s (wide %v), want a plain 0", back, back.Wide())
+	}
+	if _, ok := sum.Micros(); ok {
+		t.Fatal("Micros claims a wide value fits")
+	}
+	if !mustAmount(t, "1e0x"[:0]+"5").Equal(MoneyFromInt(5)) {
+		t.Fatal("Equal")
 	}
 }
 

@@ -65,14 +65,26 @@ func ParseOrder(r RawOrder) (Order, Skip) {
 	if o.CustomerID == "" {
 		return Order{}, SkipNoCustomer
 	}
-	var err error
-	if o.ClosedAt, err = ParseInstant(r.ClosedAt); err != nil {
-		return Order{}, SkipBadClosedAt
-	}
-	if o.Amount, err = ParseAmount(r.Amount); err != nil {
-		return Order{}, SkipBadAmount
+	var skip Skip
+	o.ClosedAt, o.Amount, skip = ParseFacts(r.ClosedAt, r.Amount)
+	if skip != SkipNone {
+		return Order{}, skip
 	}
 	return o, SkipNone
+}
+
+// ParseFacts parses an order's closing instant and amount, the two values
+// that decide what it contributes.
+func ParseFacts(closedAt, amount string) (Instant, Money, Skip) {
+	t, err := ParseInstant(closedAt)
+	if err != nil {
+		return 0, Money{}, SkipBadClosedAt
+	}
+	m, err := ParseAmount(amount)
+	if err != nil {
+		return 0, Money{}, SkipBadAmount
+	}
+	return t, m, SkipNone
 }
 
 // Aggregate is what scoring needs of one customer: built by adding the

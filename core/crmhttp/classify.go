@@ -1,0 +1,144 @@
+package crmhttp
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"errors"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rfmsync/rfmsync/core/crmerr"
+)
+
+// Verdict is a classifier's reading of one attempt's outcome.
+type Verdict struct {
+	// Class is crmerr.None for success; anything else makes the call fail
+	// (after retries, for retryable classes).
+	Class crmerr.Class
+	// RetryAfter is how long the server asked us to wait. The client sleeps
+	// exactly this long before retrying a Transient or RateLimited verdict; a
+	// value above Options.MaxRetryAfter turns the verdict into QuotaExhausted.
+	RetryAfter time.Duration
+	// ResetAt is when a QuotaExhausted limit resets, if the CRM says so
+	// (otherwise the client uses now + RetryAfter when that is known).
+	ResetAt time.Time
+	// Code and Message are the CRM's error code and text; Message is redacted
+	// by the client before it reaches an error or a log.
+	Code    string
+	Message string
+	// Reauth says the credential on the request was rejected as expired or
+	// invalid (HubSpot EXPIRED_AUTHENTICATION, Salesforce INVALID_SESSION_ID,
+	// vtenext INVALID_SESSIONID in a 200 body): the client invalidates it,
+	// lets the Auth obtain a fresh one and replays the request once.
+	Reauth bool
+}
+
+// Classifier maps one attempt to a Verdict. It sees every response, 2xx
+// included (vtenext reports errors in 200 bodies), with the fully read body,
+// or status 0, nil header and body and the transport error when no response
+// arrived. Bodies may be HTML, empty or truncated: never assume JSON.
+// Connectors wrap DefaultClassifier and refine its verdict from the body.
+type Classifier func(status int, header http.Header, body []byte, err error) Verdict
+
+// maxRetryAfterSecs keeps absurd Retry-After values from overflowing a Duration.
+const maxRetryAfterSecs = 1 << 32
+
+// messageLimit caps how much of an unparsed body DefaultClassifier keeps.
+const messageLimit = 200
+
+// DefaultClassifier knows generic HTTP only: 2xx success; 408, 423 (locked,
+// heals in seconds) and 5xx transient except 501/505; 429 rate limited; 401
+// auth with one re-authorisation; 404 not found; other 3xx/4xx validation.
+// Retry-After is honoured on any status (an HTTP-date is read against
+// time.Now; connectors with a fake clock use ParseRetryAfter). Transport errors are transient
+// unless they cannot heal (bad certificate, bad scheme, redirect loop).
+func DefaultClassifier(status int, header http.Header, body []byte, err error) Verdict {
+	if err != nil {
+		return classifyTransport(err)
+	}
+	v := Verdict{Message: snippet(status, body)}
+	v.RetryAfter, _ = ParseRetryAfter(header.Get("Retry-After"), time.Now())
+	switch {
+	case status >= 200 && status < 300:
+		return Verdict{}
+	case status == http.StatusTooManyRequests:
+		v.Class = crmerr.RateLimited
+	case status == http.StatusUnauthorized:
+		v.Class, v.Reauth = crmerr.Auth, true
+	case status == http.StatusNotFound:
+		v.Class = crmerr.NotFound
+	case status == http.StatusRequestTimeout, status == http.StatusLocked:
+		v.Class = crmerr.Transient
+	case status == http.StatusNotImplemented, status == http.StatusHTTPVersionNotSupported:
+		v.Class = crmerr.Permanent
+	case status >= 500:
+		v.Class = crmerr.Transient
+	case status >= 300:
+		v.Class = crmerr.Validation
+	default:
+		v.Class = crmerr.Permanent
+	}
+	return v
+}
+
+// Transport failures net/http reports only as text; retrying them cannot help.
+var permanentTransportRe = regexp.MustCompile(
+	`stopped after \d+ redirects\z|unsupported protocol scheme|invalid header|certificate is not trusted`)
+
+func classifyTransport(err error) Verdict {
+	var (
+		unknownCA x509.UnknownAuthorityError
+		invalid   x509.CertificateInvalidError
+		host      x509.HostnameError
+	)
+	switch {
+	case errors.Is(err, context.Canceled):
+		return Verdict{Class: crmerr.Permanent, Message: "request cancelled"}
+	case errors.As(err, &unknownCA), errors.As(err, &invalid), errors.As(err, &host),
+		permanentTransportRe.MatchString(err.Error()):
+		return Verdict{Class: crmerr.Permanent}
+	}
+	return Verdict{Class: crmerr.Transient}
+}
+
+// snippet is a short single-line excerpt of a non-HTML body, or the status text.
+func snippet(status int, body []byte) string {
+	text := http.StatusText(status)
+	b := bytes.TrimSpace(body)
+	if len(b) == 0 || b[0] == '<' {
+		return text
+	}
+	if len(b) > messageLimit {
+		b = b[:messageLimit]
+	}
+	return strings.Join(strings.Fields(string(b)), " ")
+}
+
+// ParseRetryAfter reads a Retry-After value given as delay-seconds or as an
+// HTTP-date (RFC 9110 §10.2.3) relative to now. Absent, malformed or past
+// values report false.
+func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0, false
+		}
+		secs = min(secs, maxRetryAfterSecs)
+		return time.Duration(secs) * time.Second, true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	if d := t.Sub(now); d > 0 {
+		return d, true
+	}
+	return 0, false
+}
