@@ -10,6 +10,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+	// Embedded zone data: the cron time zone resolves even on a minimal image.
+	_ "time/tzdata"
 )
 
 // Exit codes: 2 is reserved for bad usage and bad config, so a cron wrapper

@@ -90,3 +90,40 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestCheck(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	os.WriteFile(good, []byte("rfm:\n  segments:\n    preset: four\nfields:\n  segment: rfm_segment\n"), 0o600)
+	code, out, errOut := runCLI(t, "check", "--config", good)
+	if code != exitOK || !strings.Contains(out, "high_value") || !strings.Contains(out, "M=5") {
+		t.Fatalf("check good: exit %d\n%s%s", code, out, errOut)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("rfm:\n  bins: 12\n  recency:\n    method: threshold\n    cuts: [30, 10]\n"), 0o600)
+	code, _, errOut = runCLI(t, "check", "--config", bad)
+	if code != exitUsage || !strings.Contains(errOut, "rfm.bins") {
+		t.Fatalf("check bad: exit %d, stderr %s", code, errOut)
+	}
+	// score refuses a bad config before reading any order.
+	code, _, errOut = runCLI(t, "score", "--config", bad)
+	if code != exitUsage || !strings.Contains(errOut, "rfm.bins") {
+		t.Fatalf("score with bad config: exit %d, stderr %s", code, errOut)
+	}
+	// score honours the config's scoring: a 2-bin threshold map.
+	th := filepath.Join(dir, "th.yaml")
+	os.WriteFile(th, []byte(`rfm:
+  bins: 2
+  frequency: {method: threshold, cuts: [8]}
+  recency: {method: threshold, cuts: [3]}
+  monetary: {method: threshold, cuts: [500]}
+  segments:
+    rules:
+      - {id: vip, label: VIP, r: 2, f: 2, m: 2}
+      - {id: other, label: Other}
+`), 0o600)
+	code, out, errOut = runCLI(t, "score", "--config", th)
+	if code != exitOK || !strings.Contains(out, "12347,2,7,4310.00,2,1,2,212,Other") {
+		t.Fatalf("threshold score: exit %d %s\n%s", code, errOut, out[:min(len(out), 400)])
+	}
+}

@@ -1,6 +1,11 @@
 package main
 
-import "github.com/rfmsync/rfmsync/core/rfm"
+import (
+	"os"
+
+	"github.com/rfmsync/rfmsync/core/config"
+	"github.com/rfmsync/rfmsync/core/rfm"
+)
 
 // scoring is what the offline and sync paths need of the rfm config section.
 type scoring struct {
@@ -8,10 +13,24 @@ type scoring struct {
 	WindowDays int
 }
 
+// loadConfig reads and validates a config file; every problem is a usage
+// error (exit 2) raised before anything touches state or a CRM.
+func loadConfig(path string) (*config.Config, error) {
+	cfg, err := config.Load(path, os.LookupEnv)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return cfg, nil
+}
+
 // loadScoring reads the rfm section of a config file, or the defaults.
 func loadScoring(path string) (scoring, error) {
-	if path == "" {
-		return scoring{Params: rfm.DefaultParams(), WindowDays: 730}, nil
+	cfg := config.Default()
+	if path != "" {
+		var err error
+		if cfg, err = loadConfig(path); err != nil {
+			return scoring{}, err
+		}
 	}
-	return scoring{}, usagef("--config is not supported yet")
+	return scoring{Params: cfg.Params(), WindowDays: cfg.RFM.WindowDays}, nil
 }

@@ -163,16 +163,17 @@ func (m *SegmentMap) Grid() string {
 	}
 	var b strings.Builder
 	for mm := 1; mm <= m.bins; mm++ {
-		fmt.Fprintf(&b, "M=%d\n%-4s", mm, "R\\F")
+		head := fmt.Sprintf("%-4s", "R\\F")
 		for f := 1; f <= m.bins; f++ {
-			fmt.Fprintf(&b, " %-*d", width, f)
+			head += fmt.Sprintf(" %-*d", width, f)
 		}
-		b.WriteByte('\n')
+		fmt.Fprintf(&b, "M=%d\n%s\n", mm, strings.TrimRight(head, " "))
 		for r := m.bins; r >= 1; r-- {
-			fmt.Fprintf(&b, "%-4d", r)
+			row := fmt.Sprintf("%-4d", r)
 			for f := 1; f <= m.bins; f++ {
-				fmt.Fprintf(&b, " %-*s", width, m.Lookup(r, f, mm).ID)
+				row += fmt.Sprintf(" %-*s", width, m.Lookup(r, f, mm).ID)
 			}
+			b.WriteString(strings.TrimRight(row, " "))
 			b.WriteByte('\n')
 		}
 	}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/rfmsync/rfmsync/core/rfm"
+)
+
+func init() {
+	commands["check"] = command{summary: "validate a config and print the segment map's coverage grid", run: runCheck}
+}
+
+func runCheck(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("check", "--config FILE", stdout, stderr)
+	configPath := fs.String("config", "", "config file to validate (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *configPath == "" {
+		return usagef("--config is required")
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	p := cfg.Params()
+	fmt.Fprintf(stdout, "%s: valid\n", *configPath)
+	fmt.Fprintf(stdout, "schedule: %q in %s\n", cfg.Schedule.Cron, cfg.Location())
+	fmt.Fprintf(stdout, "window: %d days, bins: %d (R %s, F %s, M %s)\n", cfg.RFM.WindowDays, p.Bins,
+		method(p.R.Method), method(p.F.Method), method(p.M.Method))
+	if cfg.CRM.Type != "" {
+		fmt.Fprintf(stdout, "crm: %s\n", cfg.CRM.Type)
+	} else {
+		fmt.Fprintln(stdout, "crm: none (offline commands only)")
+	}
+	fmt.Fprintln(stdout, "fields:")
+	for _, m := range cfg.FieldMap() {
+		fmt.Fprintf(stdout, "  %-20s → %s\n", m.Output, m.Field)
+	}
+	fmt.Fprintf(stdout, "segments (%d rules, first match wins):\n", len(p.Segments.Rules()))
+	for _, r := range p.Segments.Rules() {
+		fmt.Fprintf(stdout, "  %-20s %s\n", r.ID, r.Label)
+	}
+	fmt.Fprintln(stdout, "coverage grid (every cell's segment id):")
+	fmt.Fprint(stdout, p.Segments.Grid())
+	return nil
+}
+
+func method(m rfm.Method) string {
+	if m == "" {
+		return "quantile"
+	}
+	return string(m)
+}
