@@ -1,0 +1,150 @@
+package syncloop
+
+import (
+	"cmp"
+	"maps"
+
+	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/rfm"
+	"github.com/rfmsync/rfmsync/core/state"
+)
+
+// scoredSet is the run's scores with the customer key of each, in key order.
+type scoredSet struct {
+	keys   []connector.CustomerKey
+	scores []rfm.Score
+}
+
+// update is one customer's pending write: the CRM fields that change, and
+// the published record to commit once the CRM accepted them.
+type update struct {
+	key    connector.CustomerKey
+	fields map[string]string
+	next   state.Published
+}
+
+// plan is everything the write phase does.
+type plan struct {
+	updates []update
+	// quiet are published records that change without a CRM write (segment
+	// history of an unmapped segment field), committed directly.
+	quiet map[connector.CustomerKey]*state.Published
+}
+
+// moveNone and moveInactive name the ends of moves that are not segments.
+const (
+	moveNone     = "(none)"
+	moveInactive = "(inactive)"
+)
+
+// score folds every customer's window aggregate and scores the scorable ones.
+func (r *run) score() (scoredSet, error) {
+	w := rfm.Window{AsOf: r.asof, Days: r.WindowDays}
+	var set scoredSet
+	var cs []rfm.Customer
+	err := r.db.Customers(w, func(k connector.CustomerKey, agg rfm.Aggregate) error {
+		if agg.Scorable() {
+			set.keys = append(set.keys, k)
+			cs = append(cs, rfm.Customer{Key: k.ID, Agg: agg})
+		}
+		return nil
+	})
+	if err != nil {
+		return set, err
+	}
+	set.scores = rfm.ScoreAll(cs, r.asof, r.Params)
+	r.rep.addScores(set.scores, r.Params.Bins)
+	return set, nil
+}
+
+func compareKeys(a, b connector.CustomerKey) int {
+	if c := cmp.Compare(a.Type, b.Type); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
+}
+
+// plan diffs the scores against what was last published, walking both in
+// key order so memory holds only the changes, not every published record.
+func (r *run) plan(set scoredSet, forceAll bool) (*plan, error) {
+	p := &plan{quiet: map[connector.CustomerKey]*state.Published{}}
+	i := 0
+	err := r.db.ForEachPublished(func(key connector.CustomerKey, pub state.Published) error {
+		for i < len(set.keys) && compareKeys(set.keys[i], key) < 0 {
+			r.planScored(p, set.keys[i], &set.scores[i], state.Published{}, false, forceAll)
+			i++
+		}
+		if i < len(set.keys) && set.keys[i] == key {
+			r.planScored(p, key, &set.scores[i], pub, true, forceAll)
+			i++
+			return nil
+		}
+		r.planInactive(p, key, pub, forceAll)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for ; i < len(set.keys); i++ {
+		r.planScored(p, set.keys[i], &set.scores[i], state.Published{}, false, forceAll)
+	}
+	r.rep.planned(p, r.conn.MaxBatch(), r.SampleSize)
+	if qr, ok := r.conn.(connector.QuotaReporter); ok {
+		if left, known := qr.DailyRemaining(); known {
+			r.rep.DailyRemaining = &left
+		}
+	}
+	return p, nil
+}
+
+func (r *run) planScored(p *plan, key connector.CustomerKey, s *rfm.Score, pub state.Published, known, forceAll bool) {
+	if pub.GoneAt != 0 {
+		r.rep.Gone++
+		return
+	}
+	tr := tracking{segment: pub.Segment, previous: pub.PreviousSegment, changedAt: pub.SegmentChangedAt}
+	next, moved := tr.advance(s.Segment.ID, known, r.asof)
+	if moved {
+		from := pub.Segment
+		if !known {
+			from = moveNone
+		} else if from == r.Inactive.marker() {
+			from = moveInactive
+		}
+		r.rep.addMove(from, s.Segment.ID)
+	}
+	r.addUpdate(p, key, pub, next, crmFields(scoredValues(s, next), r.Fields), forceAll)
+}
+
+func (r *run) planInactive(p *plan, key connector.CustomerKey, pub state.Published, forceAll bool) {
+	if pub.GoneAt != 0 {
+		return
+	}
+	tr := tracking{segment: pub.Segment, previous: pub.PreviousSegment, changedAt: pub.SegmentChangedAt}
+	next, moved := tr.advance(r.Inactive.marker(), true, r.asof)
+	if moved {
+		r.rep.addMove(pub.Segment, moveInactive)
+		r.rep.Inactivated++
+	}
+	r.addUpdate(p, key, pub, next, crmFields(inactiveValues(r.Inactive, next), r.Fields), forceAll)
+}
+
+// addUpdate queues the fields that differ from what the CRM last accepted.
+func (r *run) addUpdate(p *plan, key connector.CustomerKey, pub state.Published, tr tracking, desired map[string]string, forceAll bool) {
+	next := state.Published{Fields: desired, Segment: tr.segment, PreviousSegment: tr.previous, SegmentChangedAt: tr.changedAt}
+	changed := map[string]string{}
+	for field, v := range desired {
+		old, had := pub.Fields[field]
+		if forceAll || old != v && (had || v != "") {
+			changed[field] = v
+		}
+	}
+	if len(changed) > 0 {
+		p.updates = append(p.updates, update{key: key, fields: changed, next: next})
+		return
+	}
+	if next.Segment != pub.Segment || next.PreviousSegment != pub.PreviousSegment ||
+		next.SegmentChangedAt != pub.SegmentChangedAt || !maps.Equal(next.Fields, pub.Fields) {
+		p.quiet[key] = &next
+	}
+}

@@ -1,0 +1,260 @@
+// Package syncloop is one sync run: pull pages into state, score, diff
+// against what the CRM last accepted, write the changes in batches and commit
+// what was accepted. It knows no CRM: a connector reads and writes for it.
+package syncloop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/crmerr"
+	"github.com/rfmsync/rfmsync/core/rfm"
+	"github.com/rfmsync/rfmsync/core/state"
+)
+
+// Options configure one run.
+type Options struct {
+	Connector connector.Connector
+	State     *state.DB
+	Params    rfm.Params
+	// WindowDays is the look-back window (default 730).
+	WindowDays int
+	// Fields maps output names (see Outputs) to CRM field names.
+	Fields   map[string]string
+	Inactive Inactive
+	// PullFingerprint and ScoreFingerprint identify the config that shapes
+	// what is pulled and what is written; a change forces a re-pull or a full write.
+	PullFingerprint  string
+	ScoreFingerprint string
+	// AsOf pins the run's reference instant; zero means now.
+	AsOf time.Time
+	// DryRun pulls and scores but writes nothing to the CRM and commits no
+	// published values, so the plan it reports is what a real run would do.
+	DryRun bool
+	// Now is the clock (default time.Now).
+	Now    func() time.Time
+	Logger *slog.Logger
+	// SampleSize is how many record ids the plan shows per category (default 5).
+	SampleSize int
+}
+
+// Meta keys of the run's own bookkeeping.
+const (
+	metaQuotaResetAt = "quota.reset_at"
+	metaInflightAsOf = "run.inflight_asof"
+)
+
+// run carries one run's state.
+type run struct {
+	Options
+	conn connector.Connector
+	db   *state.DB
+	now  time.Time
+	asof rfm.Instant
+	rep  *Report
+	log  *slog.Logger
+}
+
+// Run performs one sync and returns its report. The report is filled as far
+// as the run got, also when it returns an error.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.WindowDays <= 0 {
+		o.WindowDays = 730
+	}
+	if o.SampleSize <= 0 {
+		o.SampleSize = 5
+	}
+	r := &run{Options: o, conn: o.Connector, db: o.State, now: o.Now(), log: o.Logger}
+	r.rep = newReport(o.DryRun)
+	calls0 := callsOf(r.conn)
+	defer func() { r.rep.APICalls = diffCalls(callsOf(r.conn), calls0) }()
+
+	if err := r.checkQuotaPause(); err != nil {
+		return r.rep, err
+	}
+	if err := r.fixAsOf(); err != nil {
+		return r.rep, err
+	}
+	err := r.steps(ctx)
+	if err != nil {
+		r.noteStop(err)
+		return r.rep, err
+	}
+	if !r.DryRun {
+		if err := r.db.SetMeta(metaInflightAsOf, nil); err != nil {
+			return r.rep, err
+		}
+	}
+	return r.rep, nil
+}
+
+func (r *run) steps(ctx context.Context) error {
+	if err := r.checkPullFingerprint(); err != nil {
+		return err
+	}
+	for _, source := range r.conn.Sources() {
+		if err := r.pull(ctx, source); err != nil {
+			return err
+		}
+		if err := r.deletionScan(ctx, source); err != nil {
+			return err
+		}
+		if err := r.associationRescan(ctx, source); err != nil {
+			return err
+		}
+	}
+	scored, err := r.score()
+	if err != nil {
+		return err
+	}
+	forceAll, err := r.scoreFingerprintChanged()
+	if err != nil {
+		return err
+	}
+	plan, err := r.plan(scored, forceAll)
+	if err != nil {
+		return err
+	}
+	if r.DryRun {
+		return nil
+	}
+	if err := r.write(ctx, plan); err != nil {
+		return err
+	}
+	if forceAll {
+		return r.db.SetFingerprint(state.FingerprintScore, r.ScoreFingerprint)
+	}
+	return nil
+}
+
+// fixAsOf fixes the run's one asof. An interrupted run's asof is reused when
+// the restart comes soon after, so a crash and a restart write exactly what
+// an uninterrupted run would have (segment_changed_at included).
+func (r *run) fixAsOf() error {
+	if !r.AsOf.IsZero() {
+		r.asof = rfm.InstantOf(r.AsOf)
+	} else {
+		r.asof = rfm.InstantOf(r.now)
+		if b, err := r.db.Meta(metaInflightAsOf); err == nil && len(b) > 0 {
+			if prev, err := rfm.ParseInstant(string(b)); err == nil && r.now.Sub(prev.Time()) < resumeWithin && prev.Time().Before(r.now.Add(time.Second)) {
+				r.asof = prev
+				r.rep.Resumed = true
+			}
+		}
+	}
+	r.rep.AsOf = r.asof
+	if r.DryRun {
+		return nil
+	}
+	return r.db.SetMeta(metaInflightAsOf, []byte(r.asof.String()))
+}
+
+// resumeWithin bounds how stale an interrupted run's asof may be to reuse it.
+const resumeWithin = 6 * time.Hour
+
+func (r *run) checkPullFingerprint() error {
+	old, err := r.db.Fingerprint(state.FingerprintPull)
+	if err != nil {
+		return err
+	}
+	if old == r.PullFingerprint {
+		return nil
+	}
+	sources, err := r.db.Sources()
+	if err != nil {
+		return err
+	}
+	if old != "" {
+		r.log.Info("what is pulled changed: re-pulling every source", "sources", sources)
+		r.rep.Repull = true
+	}
+	for _, s := range sources {
+		if err := r.db.ResetSource(s); err != nil {
+			return err
+		}
+	}
+	return r.db.SetFingerprint(state.FingerprintPull, r.PullFingerprint)
+}
+
+func (r *run) scoreFingerprintChanged() (bool, error) {
+	old, err := r.db.Fingerprint(state.FingerprintScore)
+	if err != nil {
+		return false, err
+	}
+	changed := old != r.ScoreFingerprint
+	if changed && old != "" {
+		r.rep.FullRewrite = true
+	}
+	return changed, nil
+}
+
+// checkQuotaPause skips the run while a daily quota is exhausted.
+func (r *run) checkQuotaPause() error {
+	b, err := r.db.Meta(metaQuotaResetAt)
+	if err != nil || len(b) == 0 {
+		return err
+	}
+	reset, err := time.Parse(time.RFC3339, string(b))
+	if err != nil || !r.now.Before(reset) {
+		return r.db.SetMeta(metaQuotaResetAt, nil)
+	}
+	r.rep.Stopped = fmt.Sprintf("CRM quota exhausted; the run resumes after %s", reset.UTC().Format(time.RFC3339))
+	return &crmerr.Error{Class: crmerr.QuotaExhausted, Message: "daily quota exhausted earlier", ResetAt: reset}
+}
+
+// noteStop records why a run stopped, and remembers a quota reset time.
+func (r *run) noteStop(err error) {
+	if errors.Is(err, context.Canceled) {
+		r.rep.Stopped = "cancelled; committed work is kept and the next run resumes"
+		return
+	}
+	e, ok := crmerr.As(err)
+	if !ok {
+		r.rep.Stopped = err.Error()
+		return
+	}
+	switch e.Class {
+	case crmerr.QuotaExhausted:
+		reset := e.ResetAt
+		if reset.IsZero() {
+			reset = r.now.Add(e.RetryAfter)
+		}
+		if reset.After(r.now) && !r.DryRun {
+			_ = r.db.SetMeta(metaQuotaResetAt, []byte(reset.UTC().Format(time.RFC3339)))
+		}
+		r.rep.Stopped = fmt.Sprintf("CRM quota exhausted; committed work is kept and the run resumes after %s", reset.UTC().Format(time.RFC3339))
+	case crmerr.Auth:
+		r.rep.Stopped = "CRM rejected the credentials: check the token or app configuration"
+	case crmerr.AuthRefreshDead:
+		r.rep.Stopped = "the OAuth refresh token is no longer valid: re-authorise the app and update the refresh token"
+	default:
+		r.rep.Stopped = err.Error()
+	}
+}
+
+func callsOf(c connector.Connector) map[string]int64 {
+	if cc, ok := c.(connector.CallCounter); ok {
+		return cc.Calls()
+	}
+	return nil
+}
+
+func diffCalls(now, before map[string]int64) map[string]int64 {
+	out := map[string]int64{}
+	for k, v := range now {
+		if d := v - before[k]; d != 0 {
+			out[k] = d
+		}
+	}
+	return out
+}

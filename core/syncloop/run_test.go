@@ -1,0 +1,193 @@
+package syncloop_test
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/conformance/memcrm"
+	"github.com/rfmsync/rfmsync/core/crmerr"
+	"github.com/rfmsync/rfmsync/core/rfm"
+	"github.com/rfmsync/rfmsync/core/state"
+	"github.com/rfmsync/rfmsync/core/syncloop"
+)
+
+var t0 = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+
+type env struct {
+	t    *testing.T
+	crm  *memcrm.CRM
+	path string
+	opts syncloop.Options
+}
+
+func newEnv(t *testing.T) *env {
+	crm := memcrm.New(t0)
+	e := &env{t: t, crm: crm, path: filepath.Join(t.TempDir(), "s.db")}
+	e.opts = syncloop.Options{
+		Params: rfm.DefaultParams(), WindowDays: 730, Now: crm.Now,
+		Fields:          map[string]string{syncloop.OutSegment: "seg", syncloop.OutRFM: "code", syncloop.OutPreviousSegment: "prev"},
+		PullFingerprint: "p1", ScoreFingerprint: "s1",
+	}
+	for i := 0; i < 6; i++ {
+		k := key(i)
+		crm.AddCustomer(k)
+		for j := 0; j <= i; j++ {
+			crm.PutOrder(k.ID+"-"+string(rune('a'+j)), k, t0.Add(-time.Duration(24*(i+j+1))*time.Hour), "100", true)
+		}
+	}
+	return e
+}
+
+func key(i int) connector.CustomerKey {
+	return connector.CustomerKey{Type: "contacts", ID: string(rune('A' + i))}
+}
+
+func (e *env) run(mod func(*syncloop.Options)) (*syncloop.Report, error) {
+	e.t.Helper()
+	db, err := state.Open(e.path, state.Options{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer db.Close()
+	o := e.opts
+	o.State, o.Connector = db, e.crm.Connector()
+	if mod != nil {
+		mod(&o)
+	}
+	return syncloop.Run(context.Background(), o)
+}
+
+func TestDryRunWritesAndCommitsNothing(t *testing.T) {
+	e := newEnv(t)
+	e.crm.PutOrder("bad-amount", key(1), t0, "12,50", true)
+	e.crm.PutOrder("no-customer", connector.CustomerKey{Type: "contacts"}, t0, "12", true)
+	e.crm.PutOrder("bad-date", key(1), time.Time{}, "12", true)
+	rep, err := e.run(func(o *syncloop.Options) { o.DryRun = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Skipped[rfm.SkipBadAmount] != 1 || rep.Skipped[rfm.SkipNoCustomer] != 1 {
+		t.Errorf("skipped = %v, want one bad amount and one missing customer", rep.Skipped)
+	}
+	if e.crm.Calls()["write"] != 0 || rep.Changed != 6 || rep.WriteCallsNeeded != 1 {
+		t.Fatalf("dry run: writes %d, changed %d, calls needed %d", e.crm.Calls()["write"], rep.Changed, rep.WriteCallsNeeded)
+	}
+	var out bytes.Buffer
+	rep.Print(&out)
+	for _, s := range []string{"dry run", "scored 6 customers", "write calls needed: 1", "rfm_segment", "contacts/A"} {
+		if s == "rfm_segment" {
+			s = "seg"
+		}
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("plan lacks %q:\n%s", s, out.String())
+		}
+	}
+	// The real run after it still writes everything: the dry run committed no published values.
+	rep, err = e.run(nil)
+	if err != nil || rep.Written != 6 {
+		t.Fatalf("real run after dry run wrote %d, err %v", rep.Written, err)
+	}
+}
+
+func TestScoreFingerprintChangeRewritesAll(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.run(nil); err != nil {
+		t.Fatal(err)
+	}
+	rep, _ := e.run(nil)
+	if rep.Written != 0 {
+		t.Fatalf("unchanged run wrote %d", rep.Written)
+	}
+	rep, err := e.run(func(o *syncloop.Options) { o.ScoreFingerprint = "s2" })
+	if err != nil || rep.Written != 6 || !rep.FullRewrite {
+		t.Fatalf("after a scoring change: written %d, full rewrite %v, err %v", rep.Written, rep.FullRewrite, err)
+	}
+}
+
+func TestPullFingerprintChangeRepulls(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.run(nil); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := e.run(func(o *syncloop.Options) { o.PullFingerprint = "p2" })
+	if err != nil || !rep.Repull || rep.Pulled["orders"] != 21 {
+		t.Fatalf("after a pull change: repull %v, pulled %v, err %v", rep.Repull, rep.Pulled, err)
+	}
+	if rep.Written != 0 {
+		t.Errorf("re-pull of identical data wrote %d customers", rep.Written)
+	}
+}
+
+func TestInactiveLabelAndMoves(t *testing.T) {
+	e := newEnv(t)
+	e.opts.Inactive = syncloop.Inactive{Label: true, Segment: rfm.Segment{ID: "inactive", Label: "Inactive"}}
+	if _, err := e.run(nil); err != nil {
+		t.Fatal(err)
+	}
+	before := e.crm.Fields(key(0))
+	e.crm.DeleteOrder("A-a")
+	e.crm.Advance(time.Hour)
+	rep, err := e.run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := e.crm.Fields(key(0))
+	if got["seg"] != "inactive" || got["code"] != "" || got["prev"] != before["seg"] {
+		t.Fatalf("inactive customer fields %v (before %v)", got, before)
+	}
+	if rep.Moves[before["seg"]+" → (inactive)"] != 1 {
+		t.Errorf("moves %v lack the move to inactive", rep.Moves)
+	}
+	// A new order brings it back, counted as a move from inactive.
+	e.crm.PutOrder("A-z", key(0), t0, "5", true)
+	rep, err = e.run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := e.crm.Fields(key(0))
+	if back["seg"] == "inactive" || back["prev"] != "inactive" {
+		t.Errorf("returning customer fields %v", back)
+	}
+	found := false
+	for m := range rep.Moves {
+		found = found || strings.HasPrefix(m, "(inactive) → ")
+	}
+	if !found {
+		t.Errorf("moves %v lack the return from inactive", rep.Moves)
+	}
+}
+
+func TestQuotaExhaustedPausesUntilReset(t *testing.T) {
+	e := newEnv(t)
+	quota := &quotaConn{Connector: e.crm.Connector(), reset: t0.Add(6 * time.Hour)}
+	_, err := e.run(func(o *syncloop.Options) { o.Connector = quota })
+	if crmerr.ClassOf(err) != crmerr.QuotaExhausted {
+		t.Fatalf("err = %v, want quota exhausted", err)
+	}
+	e.crm.Advance(time.Hour)
+	rep, err := e.run(nil)
+	if crmerr.ClassOf(err) != crmerr.QuotaExhausted || !strings.Contains(rep.Stopped, "resumes after") {
+		t.Fatalf("run before reset: %v, %q", err, rep.Stopped)
+	}
+	if e.crm.Calls()["read"] != 0 {
+		t.Fatalf("a paused run called the CRM %d times", e.crm.Calls()["read"])
+	}
+	e.crm.Advance(6 * time.Hour)
+	if rep, err = e.run(nil); err != nil || rep.Written != 6 {
+		t.Fatalf("run after reset: written %d, err %v", rep.Written, err)
+	}
+}
+
+type quotaConn struct {
+	*memcrm.Connector
+	reset time.Time
+}
+
+func (q *quotaConn) ReadPage(context.Context, connector.ReadRequest) (connector.Page, error) {
+	return connector.Page{}, &crmerr.Error{Class: crmerr.QuotaExhausted, Status: 429, Code: "DAILY", ResetAt: q.reset}
+}
