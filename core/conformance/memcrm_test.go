@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rfmsync/rfmsync/core/connector"
 	"github.com/rfmsync/rfmsync/core/conformance"
 	"github.com/rfmsync/rfmsync/core/conformance/memcrm"
+	"github.com/rfmsync/rfmsync/core/connector"
 )
 
 // memFake adapts memcrm to the suite, proving the suite on the simplest CRM.

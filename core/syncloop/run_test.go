@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rfmsync/rfmsync/core/connector"
 	"github.com/rfmsync/rfmsync/core/conformance/memcrm"
+	"github.com/rfmsync/rfmsync/core/connector"
 	"github.com/rfmsync/rfmsync/core/crmerr"
 	"github.com/rfmsync/rfmsync/core/rfm"
 	"github.com/rfmsync/rfmsync/core/state"
