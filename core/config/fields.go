@@ -31,10 +31,6 @@ func Outputs() []Output {
 
 // Fields maps outputs to CRM field names; an empty name is not written.
 type Fields struct {
-	// Object is the CRM object holding the fields (e.g. contacts, companies);
-	// empty means the object the connector attributes orders to. Connectors
-	// check it.
-	Object string `koanf:"object"`
 	// Group is the property group the fields are created in, where the CRM
 	// has groups.
 	Group string `koanf:"group"`

@@ -68,31 +68,29 @@ func (c *Config) scoreCanon() any {
 		}
 	}
 	return struct {
-		WindowDays   int            `json:"window_days"`
-		Bins         int            `json:"bins"`
-		R            metricCanon    `json:"r"`
-		F            metricCanon    `json:"f"`
-		M            metricCanon    `json:"m"`
-		Segments     []segmentCanon `json:"segments"`
-		NewDays      int            `json:"new_days"`
-		NewSegment   any            `json:"new_segment"`
-		Inactive     InactivePolicy `json:"inactive"`
-		FieldsObject string         `json:"fields_object"`
-		FieldsGroup  string         `json:"fields_group"`
-		FieldMap     []FieldMapping `json:"field_map"`
+		WindowDays  int            `json:"window_days"`
+		Bins        int            `json:"bins"`
+		R           metricCanon    `json:"r"`
+		F           metricCanon    `json:"f"`
+		M           metricCanon    `json:"m"`
+		Segments    []segmentCanon `json:"segments"`
+		NewDays     int            `json:"new_days"`
+		NewSegment  any            `json:"new_segment"`
+		Inactive    InactivePolicy `json:"inactive"`
+		FieldsGroup string         `json:"fields_group"`
+		FieldMap    []FieldMapping `json:"field_map"`
 	}{
-		WindowDays:   c.RFM.WindowDays,
-		Bins:         p.Bins,
-		R:            metric(c.RFM.Recency, p.R),
-		F:            metric(c.RFM.Frequency, p.F),
-		M:            metric(c.RFM.Monetary, p.M),
-		Segments:     rules,
-		NewDays:      p.NewCustomerDays,
-		NewSegment:   p.NewSegment,
-		Inactive:     c.compiled.inactive,
-		FieldsObject: c.Fields.Object,
-		FieldsGroup:  c.Fields.Group,
-		FieldMap:     c.FieldMap(),
+		WindowDays:  c.RFM.WindowDays,
+		Bins:        p.Bins,
+		R:           metric(c.RFM.Recency, p.R),
+		F:           metric(c.RFM.Frequency, p.F),
+		M:           metric(c.RFM.Monetary, p.M),
+		Segments:    rules,
+		NewDays:     p.NewCustomerDays,
+		NewSegment:  p.NewSegment,
+		Inactive:    c.compiled.inactive,
+		FieldsGroup: c.Fields.Group,
+		FieldMap:    c.FieldMap(),
 	}
 }
 

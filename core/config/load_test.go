@@ -207,8 +207,8 @@ func TestFieldMapOrder(t *testing.T) {
 			t.Errorf("fields.%s: FieldMap = %v", o, got)
 		}
 	}
-	if n := len(knownKeys(reflect.TypeFor[Fields](), "")); n != len(Outputs())+2 {
-		t.Errorf("Fields has %d keys, want one per output plus object and group", n)
+	if n := len(knownKeys(reflect.TypeFor[Fields](), "")); n != len(Outputs())+1 {
+		t.Errorf("Fields has %d keys, want one per output plus group", n)
 	}
 }
 
