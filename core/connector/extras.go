@@ -39,3 +39,43 @@ type QuotaReporter interface {
 	// DailyRemaining returns the calls left today and whether that is known.
 	DailyRemaining() (int64, bool)
 }
+
+// FieldKind is the CRM type a field needs.
+type FieldKind string
+
+// The kinds of field rfmsync writes.
+const (
+	FieldNumber   FieldKind = "number"
+	FieldText     FieldKind = "text"
+	FieldDateTime FieldKind = "datetime"
+	// FieldEnum is a dropdown: values are stable ids, labels are free to rename.
+	FieldEnum FieldKind = "enumeration"
+)
+
+// FieldOption is one dropdown option.
+type FieldOption struct {
+	Value, Label string
+}
+
+// FieldSpec is one field rfmsync writes, as the CRM should define it.
+type FieldSpec struct {
+	Name        string
+	Label       string
+	Description string
+	Kind        FieldKind
+	Options     []FieldOption
+}
+
+// FieldAction is what ensuring one field did (or would do).
+type FieldAction struct {
+	Name string
+	// Action is "exists", "create", "add options" or "wrong type".
+	Action string
+	Detail string
+}
+
+// FieldEnsurer creates the fields rfmsync writes, idempotently. With apply
+// false it only reports what it would do.
+type FieldEnsurer interface {
+	EnsureFields(ctx context.Context, group string, specs []FieldSpec, apply bool) ([]FieldAction, error)
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rfmsync/rfmsync/core/config"
+	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/conformance/memcrm"
+	"github.com/rfmsync/rfmsync/core/state"
+	"github.com/rfmsync/rfmsync/core/status"
+)
+
+// hookConn runs a hook before each page read.
+type hookConn struct {
+	*memcrm.Connector
+	reads atomic.Int32
+	hook  func(n int32)
+}
+
+func (h *hookConn) ReadPage(ctx context.Context, req connector.ReadRequest) (connector.Page, error) {
+	h.hook(h.reads.Add(1))
+	return h.Connector.ReadPage(ctx, req)
+}
+
+func testDaemon(t *testing.T, hook func(n int32)) (*daemon, *hookConn) {
+	t.Helper()
+	db, err := state.Open(filepath.Join(t.TempDir(), "s.db"), state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	crm := memcrm.New(time.Now())
+	k := connector.CustomerKey{Type: "contacts", ID: "1"}
+	crm.AddCustomer(k)
+	crm.PutOrder("o1", k, time.Now().Add(-time.Hour), "10", true)
+	conn := &hookConn{Connector: crm.Connector(), hook: hook}
+	log := newLogger(io.Discard)
+	s := &syncer{cfg: config.Default(), db: db, conn: conn, log: log, now: time.Now}
+	return &daemon{syncer: s, board: status.NewBoard(), log: log}, conn
+}
+
+func TestDaemonSurvivesPanicAndRunsNextTick(t *testing.T) {
+	d, _ := testDaemon(t, func(n int32) {
+		if n == 1 {
+			panic("connector bug")
+		}
+	})
+	job := d.job(context.Background())
+	job.Run() // must not crash the process
+	last, ok := d.board.Last()
+	if !ok || last.Error == "" {
+		t.Fatalf("panicking run not recorded: %+v", last)
+	}
+	job.Run()
+	last, _ = d.board.Last()
+	if last.Error != "" || last.Report == nil || last.Report.Scored != 1 {
+		t.Fatalf("next tick after a panic: %+v", last)
+	}
+}
+
+func TestDaemonNeverOverlapsRuns(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	d, conn := testDaemon(t, func(n int32) {
+		if n == 1 {
+			close(entered)
+			<-release
+		}
+	})
+	job := d.job(context.Background())
+	done := make(chan struct{})
+	go func() { job.Run(); close(done) }()
+	<-entered
+	job.Run() // a tick while the first run is still going: skipped
+	if got := conn.reads.Load(); got != 1 {
+		t.Fatalf("overlapping tick read %d pages, want it skipped", got-1)
+	}
+	close(release)
+	<-done
+	if last, _ := d.board.Last(); last.Error != "" {
+		t.Fatalf("first run failed: %s", last.Error)
+	}
+}
+
+func TestDaemonStopsOnCancel(t *testing.T) {
+	d, _ := testDaemon(t, func(int32) {})
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- d.serve(ctx, "@every 1h", time.UTC, "127.0.0.1:0", true) }()
+	// Wait for the immediate run to be recorded, then stop.
+	select {
+	case err := <-errc:
+		t.Fatalf("serve returned early: %v", err)
+	case <-d.board.Updates():
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatalf("serve after cancel: %v", err)
+	}
+}
