@@ -59,8 +59,9 @@ func Aggregate(r io.Reader, cols Columns, w rfm.Window) (Result, error) {
 	}
 	need := slices.Max(idx[:]) + 1
 	res := Result{Skipped: map[rfm.Skip]int{}}
-	// Aggregates live inline in the map: one cache miss per row instead of two.
-	aggs := map[string]rfm.Aggregate{}
+	// One map lookup per row finds the customer's slot in a dense slice.
+	index := map[string]int32{}
+	var customers []rfm.Customer
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -91,19 +92,17 @@ func Aggregate(r io.Reader, cols Columns, w rfm.Window) (Result, error) {
 			continue
 		}
 		res.Qualifying++
-		a, seen := aggs[o.CustomerID]
-		a.Add(o.ClosedAt, o.Amount)
-		if seen {
-			aggs[o.CustomerID] = a
-		} else {
+		i, seen := index[o.CustomerID]
+		if !seen {
 			// The key is cloned: with ReuseRecord the row's strings share a buffer.
-			aggs[strings.Clone(o.CustomerID)] = a
+			key := strings.Clone(o.CustomerID)
+			i = int32(len(customers))
+			index[key] = i
+			customers = append(customers, rfm.Customer{Key: key})
 		}
+		customers[i].Agg.Add(o.ClosedAt, o.Amount)
 	}
-	res.Customers = make([]rfm.Customer, 0, len(aggs))
-	for k, a := range aggs {
-		res.Customers = append(res.Customers, rfm.Customer{Key: k, Agg: a})
-	}
+	res.Customers = customers
 	slices.SortFunc(res.Customers, func(a, b rfm.Customer) int { return strings.Compare(a.Key, b.Key) })
 	return res, nil
 }
