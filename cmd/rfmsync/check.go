@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/rfmsync/rfmsync/core/rfm"
 )
@@ -14,6 +16,7 @@ func init() {
 func runCheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("check", "--config FILE", stdout, stderr)
 	configPath := fs.String("config", "", "config file to validate (required)")
+	offline := fs.Bool("offline", false, "validate only; do not ask the CRM what 'fields ensure' would do")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -44,6 +47,22 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "coverage grid (every cell's segment id):")
 	fmt.Fprint(stdout, p.Segments.Grid())
+	if cfg.CRM.Type == "" || *offline || len(cfg.FieldMap()) == 0 {
+		return nil
+	}
+	// The config is valid; only now is the CRM asked, read-only.
+	conn, err := newConnector(cfg, newLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	actions, err := ensureFields(ctx, cfg, conn, false)
+	if err != nil {
+		return fmt.Errorf("ask the CRM about fields (use --offline to skip): %w", err)
+	}
+	printFieldActions(stdout, actions, true)
 	return nil
 }
 

@@ -25,20 +25,32 @@ type syncer struct {
 // openSyncer validates everything before touching a CRM: config first (exit
 // 2), then the state lock, then the connector's own options.
 func openSyncer(cfg *config.Config, log *slog.Logger) (*syncer, error) {
-	opts := cfg.Connector()
-	if opts == nil {
+	if cfg.Connector() == nil {
 		return nil, usagef("config: crm.type: no connector configured (registered: %v)", connector.Names())
 	}
 	db, err := state.Open(cfg.State.Path, state.Options{LockTimeout: cfg.State.LockTimeout})
 	if err != nil {
 		return nil, err
 	}
-	conn, err := opts.New(connector.Env{Logger: log})
+	conn, err := newConnector(cfg, log)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return &syncer{cfg: cfg, db: db, conn: conn, log: log, now: time.Now}, nil
+}
+
+// newConnector builds the configured connector.
+func newConnector(cfg *config.Config, log *slog.Logger) (connector.Connector, error) {
+	opts := cfg.Connector()
+	if opts == nil {
+		return nil, usagef("config: crm.type: no connector configured (registered: %v)", connector.Names())
+	}
+	conn, err := opts.New(connector.Env{Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("%s connector: %w", cfg.CRM.Type, err)
+	}
+	return conn, nil
 }
 
 func (s *syncer) Close() error {
