@@ -47,7 +47,26 @@ func (w wrapped) Calls() map[string]int64 {
 	return nil
 }
 
+func (w wrapped) RepairEvery() time.Duration {
+	if f, ok := w.Connector.(connector.FieldReader); ok {
+		return f.RepairEvery()
+	}
+	return 0
+}
+
+func (w wrapped) ReadBatch() int {
+	if f, ok := w.Connector.(connector.FieldReader); ok {
+		return f.ReadBatch()
+	}
+	return 1
+}
+
+func (w wrapped) ReadFields(ctx context.Context, keys []connector.CustomerKey, fields []string) (map[connector.CustomerKey]map[string]string, error) {
+	return w.Connector.(connector.FieldReader).ReadFields(ctx, keys, fields)
+}
+
 var (
+	_ connector.FieldReader         = wrapped{}
 	_ connector.DeletionLister      = wrapped{}
 	_ connector.AssociationRereader = wrapped{}
 	_ connector.CallCounter         = wrapped{}

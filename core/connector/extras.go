@@ -79,3 +79,15 @@ type FieldAction struct {
 type FieldEnsurer interface {
 	EnsureFields(ctx context.Context, group string, specs []FieldSpec, apply bool) ([]FieldAction, error)
 }
+
+// FieldReader reads back the fields rfmsync wrote, so a periodic full pass
+// can repair values a person or a workflow changed in the CRM.
+type FieldReader interface {
+	// RepairEvery is how often the full pass is due; 0 = never.
+	RepairEvery() time.Duration
+	// ReadBatch is the most keys one ReadFields call takes.
+	ReadBatch() int
+	// ReadFields returns the current values of fields for each key; a key
+	// missing from the result no longer exists in the CRM.
+	ReadFields(ctx context.Context, keys []CustomerKey, fields []string) (map[CustomerKey]map[string]string, error)
+}

@@ -41,6 +41,10 @@ type Report struct {
 	Moves       map[string]int `json:"moves"`
 	Inactivated int            `json:"inactivated"`
 	Gone        int            `json:"gone"`
+	// Repaired counts customers whose CRM values a person or workflow had
+	// changed, found by the periodic repair pass and written back.
+	Repaired       int      `json:"repaired"`
+	SampleRepaired []string `json:"sample_repaired,omitempty"`
 
 	Changed          int            `json:"changed_customers"`
 	FieldChanges     map[string]int `json:"field_changes"`
@@ -175,6 +179,10 @@ func (rep *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "scored %d customers\n", rep.Scored)
 	printCounts(w, "segments", rep.Segments)
 	printCounts(w, "moves", rep.Moves)
+	if rep.Repaired > 0 {
+		fmt.Fprintf(w, "repaired: %d customers had values changed in the CRM (e.g. %s); they are written back\n",
+			rep.Repaired, strings.Join(rep.SampleRepaired, ", "))
+	}
 	if rep.Inactivated > 0 {
 		fmt.Fprintf(w, "stopped qualifying: %d (inactive treatment)\n", rep.Inactivated)
 	}

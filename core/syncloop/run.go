@@ -113,6 +113,9 @@ func (r *run) steps(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := r.repair(ctx); err != nil {
+		return err
+	}
 	scored, err := r.score()
 	if err != nil {
 		return err

@@ -191,3 +191,28 @@ type quotaConn struct {
 func (q *quotaConn) ReadPage(context.Context, connector.ReadRequest) (connector.Page, error) {
 	return connector.Page{}, &crmerr.Error{Class: crmerr.QuotaExhausted, Status: 429, Code: "DAILY", ResetAt: q.reset}
 }
+
+func TestRepairPassRewritesValuesChangedInTheCRM(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.run(nil); err != nil {
+		t.Fatal(err)
+	}
+	want := e.crm.Fields(key(2))
+	e.crm.SetField(key(2), "seg", "champions_by_hand")
+	e.crm.Advance(time.Minute)
+	rep, err := e.run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Repaired != 1 || rep.Written != 1 {
+		t.Fatalf("repaired %d, written %d; want 1 and 1", rep.Repaired, rep.Written)
+	}
+	if got := e.crm.Fields(key(2)); got["seg"] != want["seg"] {
+		t.Fatalf("after repair seg = %q, want %q", got["seg"], want["seg"])
+	}
+	e.crm.Advance(time.Minute)
+	rep, _ = e.run(nil)
+	if rep.Repaired != 0 || rep.Written != 0 {
+		t.Fatalf("a clean CRM was repaired: %+v", rep)
+	}
+}

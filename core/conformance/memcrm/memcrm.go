@@ -249,6 +249,42 @@ func (m *Connector) WriteBatch(_ context.Context, ups []connector.Update) (conne
 	return res, nil
 }
 
+// SetField changes a customer's field as a person in the CRM would.
+func (c *CRM) SetField(k connector.CustomerKey, field, value string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f := c.customers[k]; f != nil {
+		f[field] = value
+	}
+}
+
+// RepairEvery implements connector.FieldReader: every run, so tests see it.
+func (m *Connector) RepairEvery() time.Duration { return time.Nanosecond }
+
+// ReadBatch implements connector.FieldReader.
+func (m *Connector) ReadBatch() int { return BatchSize }
+
+// ReadFields implements connector.FieldReader.
+func (m *Connector) ReadFields(_ context.Context, keys []connector.CustomerKey, fields []string) (map[connector.CustomerKey]map[string]string, error) {
+	c := m.crm
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.call("read_fields"); err != nil {
+		return nil, err
+	}
+	out := map[connector.CustomerKey]map[string]string{}
+	for _, k := range keys {
+		if have := c.customers[k]; have != nil {
+			vals := map[string]string{}
+			for _, f := range fields {
+				vals[f] = have[f]
+			}
+			out[k] = vals
+		}
+	}
+	return out, nil
+}
+
 // Calls implements connector.CallCounter.
 func (m *Connector) Calls() map[string]int64 { return m.crm.Calls() }
 
@@ -259,4 +295,5 @@ var (
 	_ connector.Connector           = (*Connector)(nil)
 	_ connector.AssociationRereader = (*Connector)(nil)
 	_ connector.CallCounter         = (*Connector)(nil)
+	_ connector.FieldReader         = (*Connector)(nil)
 )
