@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/rfmsync/rfmsync/core/config"
-	"github.com/rfmsync/rfmsync/core/connector"
 	"github.com/rfmsync/rfmsync/core/conformance/memcrm"
+	"github.com/rfmsync/rfmsync/core/connector"
 	"github.com/rfmsync/rfmsync/core/state"
 	"github.com/rfmsync/rfmsync/core/status"
 )

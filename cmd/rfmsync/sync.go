@@ -8,6 +8,7 @@ import (
 
 	"github.com/rfmsync/rfmsync/core/config"
 	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/rfm"
 	"github.com/rfmsync/rfmsync/core/state"
 	"github.com/rfmsync/rfmsync/core/syncloop"
 )
@@ -83,6 +84,11 @@ func (s *syncer) options(asof time.Time, dry bool) syncloop.Options {
 		Fields: fieldMap(s.cfg), Inactive: inactive(s.cfg),
 		PullFingerprint: pull, ScoreFingerprint: score,
 		AsOf: asof, DryRun: dry, Now: s.now, Logger: s.log,
+		Recalibrate: map[rfm.Metric]time.Duration{
+			rfm.Recency:   s.cfg.RFM.Recency.RecalibrateEvery,
+			rfm.Frequency: s.cfg.RFM.Frequency.RecalibrateEvery,
+			rfm.Monetary:  s.cfg.RFM.Monetary.RecalibrateEvery,
+		},
 	}
 }
 

@@ -52,6 +52,9 @@ func (r *run) score() (scoredSet, error) {
 	if err != nil {
 		return set, err
 	}
+	if err := r.calibrate(cs); err != nil {
+		return set, err
+	}
 	set.scores = rfm.ScoreAll(cs, r.asof, r.Params)
 	r.rep.addScores(set.scores, r.Params.Bins)
 	return set, nil

@@ -29,8 +29,10 @@ type Report struct {
 	Reassigned int                 `json:"reassigned"`
 	Scans      []string            `json:"scans,omitempty"`
 
-	Scored   int            `json:"scored"`
-	Segments map[string]int `json:"segments"`
+	// Recalibrated lists threshold cuts recomputed from the data this run.
+	Recalibrated []string       `json:"recalibrated,omitempty"`
+	Scored       int            `json:"scored"`
+	Segments     map[string]int `json:"segments"`
 	// RDist, FDist and MDist count customers per score (index 1..bins).
 	RDist []int `json:"r_distribution"`
 	FDist []int `json:"f_distribution"`
@@ -175,6 +177,9 @@ func (rep *Report) Print(w io.Writer) {
 	}
 	if len(rep.Skipped) > 0 {
 		fmt.Fprintf(w, "skipped: %s\n", skipLine(rep.Skipped))
+	}
+	for _, c := range rep.Recalibrated {
+		fmt.Fprintf(w, "recalibrated %s\n", c)
 	}
 	fmt.Fprintf(w, "scored %d customers\n", rep.Scored)
 	printCounts(w, "segments", rep.Segments)

@@ -40,6 +40,9 @@ type Options struct {
 	Logger *slog.Logger
 	// SampleSize is how many record ids the plan shows per category (default 5).
 	SampleSize int
+	// Recalibrate gives, per threshold metric, how often its cuts are
+	// recomputed from the data (0 = use the configured cuts).
+	Recalibrate map[rfm.Metric]time.Duration
 }
 
 // Meta keys of the run's own bookkeeping.

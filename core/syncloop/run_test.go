@@ -216,3 +216,24 @@ func TestRepairPassRewritesValuesChangedInTheCRM(t *testing.T) {
 		t.Fatalf("a clean CRM was repaired: %+v", rep)
 	}
 }
+
+func TestRecalibrationReplacesStaleCuts(t *testing.T) {
+	e := newEnv(t)
+	// Stale cuts put everyone in F1: nobody has more than 100 orders.
+	e.opts.Params.F = rfm.Scale{Method: rfm.Threshold, Cuts: []rfm.Money{rfm.MoneyFromInt(100), rfm.MoneyFromInt(200), rfm.MoneyFromInt(300), rfm.MoneyFromInt(400)}}
+	rep, err := e.run(nil)
+	if err != nil || rep.FDist[1] != 6 {
+		t.Fatalf("stale cuts: F distribution %v, err %v", rep.FDist, err)
+	}
+	e.opts.Recalibrate = map[rfm.Metric]time.Duration{rfm.Frequency: 24 * time.Hour}
+	rep, err = e.run(nil)
+	if err != nil || len(rep.Recalibrated) != 1 || rep.FDist[1] == 6 {
+		t.Fatalf("recalibrated: %v, F distribution %v, err %v", rep.Recalibrated, rep.FDist, err)
+	}
+	// Within the period the stored cuts are reused, not recomputed.
+	e.crm.Advance(time.Hour)
+	rep, _ = e.run(nil)
+	if len(rep.Recalibrated) != 0 || rep.FDist[1] == 6 {
+		t.Fatalf("within the period: %v, F distribution %v", rep.Recalibrated, rep.FDist)
+	}
+}
