@@ -15,20 +15,17 @@ func init() {
 
 func runCheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("check", "--config FILE", stdout, stderr)
-	configPath := fs.String("config", "", "config file to validate (required)")
+	load := configFlag(fs, "config file to validate (required)")
 	offline := fs.Bool("offline", false, "validate only; do not ask the CRM what 'fields ensure' would do")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *configPath == "" {
-		return usagef("--config is required")
-	}
-	cfg, err := loadConfig(*configPath)
+	cfg, err := load()
 	if err != nil {
 		return err
 	}
 	p := cfg.Params()
-	fmt.Fprintf(stdout, "%s: valid\n", *configPath)
+	fmt.Fprintln(stdout, "config: valid")
 	fmt.Fprintf(stdout, "schedule: %q in %s\n", cfg.Schedule.Cron, cfg.Location())
 	fmt.Fprintf(stdout, "window: %d days, bins: %d (R %s, F %s, M %s)\n", cfg.RFM.WindowDays, p.Bins,
 		method(p.R.Method), method(p.F.Method), method(p.M.Method))

@@ -24,15 +24,12 @@ func init() {
 
 func runDaemon(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", "--config FILE [--now]", stdout, stderr)
-	configPath := fs.String("config", "", "config file (required)")
+	load := configFlag(fs, "config file (required)")
 	now := fs.Bool("now", false, "also run one sync right away")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *configPath == "" {
-		return usagef("--config is required")
-	}
-	cfg, err := loadConfig(*configPath)
+	cfg, err := load()
 	if err != nil {
 		return err
 	}

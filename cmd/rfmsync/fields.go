@@ -24,15 +24,12 @@ func runFields(args []string, stdout, stderr io.Writer) error {
 		return usagef("usage: rfmsync fields ensure --config FILE [--dry-run]")
 	}
 	fs := newFlags("fields ensure", "--config FILE [--dry-run]", stdout, stderr)
-	configPath := fs.String("config", "", "config file (required)")
+	load := configFlag(fs, "config file (required)")
 	dry := fs.Bool("dry-run", false, "report what would be created or changed, change nothing")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	if *configPath == "" {
-		return usagef("--config is required")
-	}
-	cfg, err := loadConfig(*configPath)
+	cfg, err := load()
 	if err != nil {
 		return err
 	}

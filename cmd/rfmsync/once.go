@@ -15,16 +15,13 @@ func init() {
 
 func runOnce(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("once", "--config FILE [--asof RFC3339] [--dry-run]", stdout, stderr)
-	configPath := fs.String("config", "", "config file (required)")
+	load := configFlag(fs, "config file (required)")
 	asofFlag := fs.String("asof", "", "pin the run's reference instant, RFC 3339 (default: now)")
 	dry := fs.Bool("dry-run", false, "pull and score, print the plan, write nothing to the CRM")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *configPath == "" {
-		return usagef("--config is required")
-	}
-	cfg, err := loadConfig(*configPath)
+	cfg, err := load()
 	if err != nil {
 		return err
 	}

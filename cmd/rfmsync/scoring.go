@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"os"
 
 	"github.com/rfmsync/rfmsync/core/config"
@@ -21,6 +22,18 @@ func loadConfig(path string) (*config.Config, error) {
 		return nil, usageError{err}
 	}
 	return cfg, nil
+}
+
+// configFlag registers --config on fs and returns the loader for it, which
+// insists on the flag and validates the file.
+func configFlag(fs *flag.FlagSet, usage string) func() (*config.Config, error) {
+	path := fs.String("config", "", usage)
+	return func() (*config.Config, error) {
+		if *path == "" {
+			return nil, usagef("--config is required")
+		}
+		return loadConfig(*path)
+	}
 }
 
 // loadScoring reads the rfm section of a config file, or the defaults.
