@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rfmsync/rfmsync/core/config"
+	"github.com/rfmsync/rfmsync/core/syncloop"
 )
 
 // runCLI runs the command in-process and returns its exit code and output.
@@ -125,5 +129,17 @@ func TestCheck(t *testing.T) {
 	code, out, errOut = runCLI(t, "score", "--config", th)
 	if code != exitOK || !strings.Contains(out, "12347,2,7,4310.00,2,1,2,212,Other") {
 		t.Fatalf("threshold score: exit %d %s\n%s", code, errOut, out[:min(len(out), 400)])
+	}
+}
+
+// The config's output names and the sync loop's must be the same list: the
+// config validates what the loop writes.
+func TestOutputListsAgree(t *testing.T) {
+	var fromConfig []string
+	for _, o := range config.Outputs() {
+		fromConfig = append(fromConfig, string(o))
+	}
+	if !slices.Equal(fromConfig, syncloop.Outputs) {
+		t.Fatalf("config outputs %v != sync loop outputs %v", fromConfig, syncloop.Outputs)
 	}
 }
