@@ -10,6 +10,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+	// Every connector registers itself; main never names one.
+	_ "github.com/rfmsync/rfmsync/connectors/all"
 	// Embedded zone data: the cron time zone resolves even on a minimal image.
 	_ "time/tzdata"
 )

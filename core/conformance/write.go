@@ -100,9 +100,12 @@ func RunWrite(t *testing.T, newFake func(t *testing.T) Fake) {
 			t.Errorf("not found = %d, want 1", rep.NotFound)
 		}
 		w.settle()
+		// The CRM may also drop the customer's orders (HubSpot drops the
+		// associations of a deleted contact), which moves other scores; what
+		// must not happen is another write to the deleted record.
 		rep = w.mustSync(false)
-		if rep.WriteCalls != 0 {
-			t.Errorf("the deleted customer was written again: %d calls", rep.WriteCalls)
+		if rep.NotFound != 0 {
+			t.Errorf("the deleted customer was written again: %d not-found answers", rep.NotFound)
 		}
 	})
 

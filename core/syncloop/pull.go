@@ -58,12 +58,13 @@ func (r *run) pull(ctx context.Context, source string) error {
 	if err != nil {
 		return err
 	}
-	return r.pages(ctx, source, cursor, r.conn.ReadPage, func(p connector.Page) []byte { return p.Cursor })
+	return r.pages(ctx, source, cursor, r.conn.ReadPage, true)
 }
 
-// pages runs the paging loop. cursorOf picks the cursor to store with each
-// page: the page's own for a pull, the unchanged source cursor for a scan.
-func (r *run) pages(ctx context.Context, source string, cursor []byte, read pageReader, cursorOf func(connector.Page) []byte) error {
+// pages runs the paging loop, reading each page after the previous page's
+// cursor. A pull stores that cursor with the page's facts; a scan (commit
+// false) leaves the source's stored cursor alone.
+func (r *run) pages(ctx context.Context, source string, cursor []byte, read pageReader, commit bool) error {
 	for n := 0; ; n++ {
 		if n == maxPagesPerSource {
 			return fmt.Errorf("%s: connector returned %d pages without finishing", source, n)
@@ -83,8 +84,12 @@ func (r *run) pages(ctx context.Context, source string, cursor []byte, read page
 			}
 			changes = append(changes, ch)
 		}
-		next := cursorOf(page)
-		applied, err := r.db.ApplyPage(source, changes, next)
+		next := page.Cursor
+		stored := next
+		if !commit {
+			stored = nil // ApplyPage keeps the source's cursor
+		}
+		applied, err := r.db.ApplyPage(source, changes, stored)
 		if err != nil {
 			return fmt.Errorf("apply %s page: %w", source, err)
 		}
@@ -105,12 +110,7 @@ func (r *run) deletionScan(ctx context.Context, source string) error {
 	if !ok || !r.due("deletion_scan."+source, dl.DeletionScanEvery()) {
 		return nil
 	}
-	cursor, err := r.db.Cursor(source)
-	if err != nil {
-		return err
-	}
-	keep := func(connector.Page) []byte { return cursor }
-	if err := r.pages(ctx, source, nil, dl.ReadDeletedPage, keep); err != nil {
+	if err := r.pages(ctx, source, nil, dl.ReadDeletedPage, false); err != nil {
 		return fmt.Errorf("deletion scan: %w", err)
 	}
 	r.rep.Scans = append(r.rep.Scans, "deletion scan of "+source)
@@ -126,10 +126,6 @@ func (r *run) associationRescan(ctx context.Context, source string) error {
 	}
 	var facts []state.Fact
 	if err := r.db.ForEachFact(source, func(f state.Fact) error { facts = append(facts, f); return nil }); err != nil {
-		return err
-	}
-	cursor, err := r.db.Cursor(source)
-	if err != nil {
 		return err
 	}
 	batch := max(1, ar.RereadBatch())
@@ -153,7 +149,7 @@ func (r *run) associationRescan(ctx context.Context, source string) error {
 		if len(changes) == 0 {
 			continue
 		}
-		applied, err := r.db.ApplyPage(source, changes, cursor)
+		applied, err := r.db.ApplyPage(source, changes, nil)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,320 @@
+// Package hubspot is rfmsync's HubSpot CRM connector: it reads won deals
+// and commerce orders incrementally through CRM search, attributes each to
+// a contact or company through v4 association batch reads, and writes RFM
+// fields back with batch/update. Limits, error bodies and quirks come from
+// the contract in hubspot.md; hubspottest is its fake.
+//
+// Configuration (crm.hubspot), every key optional except auth and object:
+//
+//	token: pat-na1-…             # private app / service key (or token_file)
+//	oauth:                       # public app instead of token
+//	  client_id: …
+//	  client_secret: …           # or client_secret_file
+//	  refresh_token: …           # or refresh_token_file
+//	  token_url: …               # default base_url + /oauth/v1/token
+//	base_url: https://api.hubapi.com
+//	api_version: v3              # or a date version, e.g. 2026-03
+//	object: contacts             # or companies: where the RFM fields live
+//	sources: [deals]             # deals and/or orders
+//	attribution: lowest_id       # or primary; default primary for companies
+//	deals:
+//	  amount_property: amount_in_home_currency
+//	  closed_at_property: closedate
+//	  won_stages: {}             # pipeline ID → won stage IDs; empty: hs_is_closed_won
+//	  currency: ""               # with amount_property amount: the one currency
+//	orders:
+//	  amount_property: hs_total_price
+//	  home_currency_property: "" # without it, orders must share one currency
+//	  currency: ""               # that currency; empty: the first one seen
+//	  closed_at_property: hs_external_created_date  # createdate when empty
+//	  won_stages: []             # empty: every order not cancelled
+//	  subtract_refunds: true
+//	limits:
+//	  ten_second: 100            # 100, 110, 190 or 250 by tier
+//	  search_per_second: 4
+//	  associations_ten_second: 100
+//	  daily: 250000
+//	  daily_reset_timezone: UTC  # the account's time zone
+//	search_lag: 5m
+//	deletion_scan_every: 24h
+//	association_rescan_every: 168h
+//	page_size: 200               # per search request
+//	list_page_size: 100          # per archived-list request
+//	read_batch: 1000             # records per page and association read
+//	write_batch: 100             # records per batch/update
+package hubspot
+
+import (
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+
+	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/crmerr"
+	"github.com/rfmsync/rfmsync/core/crmhttp"
+)
+
+// Name is the connector's registry name, the value of crm.type.
+const Name = "hubspot"
+
+func init() {
+	connector.Register(connector.Registration{Name: Name, Decode: Decode})
+}
+
+// Call kinds, as Calls reports them; every call is exactly one kind.
+const (
+	KindSearch       = "search"
+	KindAssociations = "associations"
+	KindList         = "list"
+	KindBatchUpdate  = "batch_update"
+	KindProperties   = "properties"
+	KindToken        = "token"
+	KindOther        = "other"
+)
+
+// Connector is a configured HubSpot connection. It is safe for concurrent
+// use, though core calls it from one goroutine.
+type Connector struct {
+	o         *Options
+	p         paths
+	http      *crmhttp.Client
+	now       func() time.Time
+	loc       *time.Location
+	log       *slog.Logger
+	transport *http.Transport
+	quota     *quota
+
+	mu       sync.Mutex
+	deletion map[string]string // list cursor of a deletion scan in progress, per source
+}
+
+// newConnector wires the shared HTTP client: HubSpot's classifier, one
+// pacing bucket per limit (the ten-second burst, search's per-second and
+// the association reads' own), unpaced counting buckets per call kind, the
+// credential, and the daily-quota guard.
+func newConnector(o *Options, env connector.Env) (*Connector, error) {
+	log := env.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = slog.New(crmhttp.NewRedactingHandler(log.Handler())).With("connector", Name)
+	now := o.hooks.now
+	if now == nil {
+		now = time.Now
+	}
+	loc, err := time.LoadLocation(o.Limits.DailyResetTimezone)
+	if err != nil {
+		return nil, err
+	}
+	c := &Connector{o: o, p: newPaths(o.APIVersion), now: now, loc: loc, log: log,
+		transport: cleanhttp.DefaultPooledTransport(), deletion: map[string]string{}}
+	c.quota = &quota{now: now, loc: loc, limit: int64(o.Limits.Daily)}
+	auth, err := newAuth(o, c.p, now, c.transport, log)
+	if err != nil {
+		return nil, err
+	}
+	c.http, err = crmhttp.New(crmhttp.Options{
+		BaseURL:    o.BaseURL,
+		Classifier: classifier(now, loc),
+		Buckets:    buckets(o),
+		Auth:       auth,
+		Logger:     log,
+		Transport:  guard{base: c.transport, q: c.quota},
+		OnResponse: c.quota.observe,
+		Now:        now,
+		Sleep:      o.hooks.sleep,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// buckets paces each HubSpot limit and counts each call kind. Association
+// reads are paced by their own limit and, conservatively, by the burst
+// limit too, since the exemption is reported but unverified (§3.2).
+func buckets(o *Options) []crmhttp.Bucket {
+	l := o.Limits
+	pace := func(n int) int {
+		if o.hooks.unpaced {
+			return 0
+		}
+		return n
+	}
+	return []crmhttp.Bucket{
+		{Name: "ten_second", Limit: pace(l.TenSecond), Per: 10 * time.Second, Match: func(r *http.Request) bool { return kindOf(r) != KindSearch }},
+		{Name: KindSearch, Limit: pace(l.SearchPerSecond), Per: time.Second, Match: isKind(KindSearch)},
+		{Name: KindAssociations, Limit: pace(l.AssociationsTenSecond), Per: 10 * time.Second, Match: isKind(KindAssociations)},
+		{Name: KindList, Match: isKind(KindList)},
+		{Name: KindBatchUpdate, Match: isKind(KindBatchUpdate)},
+		{Name: KindProperties, Match: isKind(KindProperties)},
+		{Name: KindOther, Match: isKind(KindOther)},
+	}
+}
+
+// kindOf names a data request's kind from its path, in either path family.
+func kindOf(r *http.Request) string {
+	p := r.URL.Path
+	switch {
+	case strings.HasSuffix(p, "/search"):
+		return KindSearch
+	case strings.Contains(p, "/associations/"):
+		return KindAssociations
+	case strings.HasSuffix(p, "/batch/update"):
+		return KindBatchUpdate
+	case strings.Contains(p, "/properties/"):
+		return KindProperties
+	case r.Method == http.MethodGet && strings.Contains(p, "/objects/"):
+		return KindList
+	}
+	return KindOther
+}
+
+func isKind(k string) func(*http.Request) bool {
+	return func(r *http.Request) bool { return kindOf(r) == k }
+}
+
+// Sources implements connector.Reader.
+func (c *Connector) Sources() []string { return slices.Clone(c.o.Sources) }
+
+// MaxBatch implements connector.Writer: write_batch, at most HubSpot's
+// object batch limit of 100.
+func (c *Connector) MaxBatch() int { return c.o.WriteBatch }
+
+// DeletionScanEvery implements connector.DeletionLister.
+func (c *Connector) DeletionScanEvery() time.Duration { return c.o.DeletionScanEvery }
+
+// AssociationRescanEvery implements connector.AssociationRereader.
+func (c *Connector) AssociationRescanEvery() time.Duration { return c.o.AssociationRescanEvery }
+
+// RereadBatch implements connector.AssociationRereader: one v4 batch read.
+func (c *Connector) RereadBatch() int { return MaxReadBatch }
+
+// Calls implements connector.CallCounter: every HTTP attempt (retries,
+// replays and token refreshes included) by kind; the kinds sum to the total.
+func (c *Connector) Calls() map[string]int64 {
+	s := c.http.Stats().Snapshot()
+	out := map[string]int64{}
+	var data int64
+	for _, k := range []string{KindSearch, KindAssociations, KindList, KindBatchUpdate, KindProperties, KindOther} {
+		if n := s.ByBucket[k]; n > 0 {
+			out[k] = n
+			data += n
+		}
+	}
+	if tok := s.Calls - data; tok > 0 {
+		out[KindToken] = tok
+	}
+	return out
+}
+
+// Stats returns the HTTP client's counters (retries, replays, 429s).
+func (c *Connector) Stats() crmhttp.StatsSnapshot { return c.http.Stats().Snapshot() }
+
+// DailyRemaining implements connector.QuotaReporter from the last
+// X-HubSpot-RateLimit-Daily-Remaining header of today. HubSpot sends none
+// for OAuth calls and search, so it may stay unknown.
+func (c *Connector) DailyRemaining() (int64, bool) { return c.quota.remainingToday() }
+
+// Close implements connector.Connector.
+func (c *Connector) Close() error {
+	c.transport.CloseIdleConnections()
+	return nil
+}
+
+var (
+	_ connector.Connector           = (*Connector)(nil)
+	_ connector.DeletionLister      = (*Connector)(nil)
+	_ connector.AssociationRereader = (*Connector)(nil)
+	_ connector.CallCounter         = (*Connector)(nil)
+	_ connector.QuotaReporter       = (*Connector)(nil)
+	_ connector.FieldEnsurer        = (*Connector)(nil)
+)
+
+// quota tracks the account's daily budget: what HubSpot last reported left
+// (X-HubSpot-RateLimit-Daily-Remaining, sent for private-app calls) and the
+// calls this connector made since the last reset.
+type quota struct {
+	now   func() time.Time
+	loc   *time.Location
+	limit int64
+
+	mu        sync.Mutex
+	resetAt   time.Time // end of the day the counters below belong to
+	used      int64
+	remaining int64
+	known     bool
+}
+
+// roll starts a new day's count once the reset has passed. Caller holds q.mu.
+func (q *quota) roll(now time.Time) {
+	if !now.Before(q.resetAt) {
+		q.resetAt = nextDailyReset(now, q.loc)
+		q.used, q.known = 0, false
+	}
+}
+
+// admit books one call, or refuses it with QuotaExhausted (until the
+// reset) when HubSpot said nothing is left today or when this connector
+// alone has made limits.daily calls: stopping cleanly costs nothing, while
+// DAILY 429s count against the marketplace's 5% rule.
+func (q *quota) admit() error {
+	now := q.now()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.roll(now)
+	if (q.known && q.remaining <= 0) || q.used >= q.limit {
+		return &crmerr.Error{Class: crmerr.QuotaExhausted, Code: policyDaily, ResetAt: q.resetAt,
+			Message: "HubSpot's daily API limit is used up (limits.daily)"}
+	}
+	q.used++
+	return nil
+}
+
+// observe is the client's OnResponse hook.
+func (q *quota) observe(_ int, h http.Header) {
+	v := h.Get("X-HubSpot-RateLimit-Daily-Remaining")
+	if v == "" {
+		return
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil {
+		return
+	}
+	now := q.now()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.roll(now)
+	q.remaining, q.known = n, true
+}
+
+func (q *quota) remainingToday() (int64, bool) {
+	now := q.now()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.roll(now)
+	return q.remaining, q.known
+}
+
+// guard is the base transport under the client: it asks quota before each
+// attempt reaches the network.
+type guard struct {
+	base http.RoundTripper
+	q    *quota
+}
+
+func (g guard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := g.q.admit(); err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	return g.base.RoundTrip(req)
+}

@@ -1,0 +1,132 @@
+package hubspot
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"maps"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rfmsync/rfmsync/connectors/hubspot/hubspottest"
+	"github.com/rfmsync/rfmsync/core/connector"
+)
+
+// newFake starts a fake HubSpot closed with the test.
+func newFake(t testing.TB, o hubspottest.Options) *hubspottest.Server {
+	t.Helper()
+	s := hubspottest.New(o)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// noLimits turns the fake's limits off, for measurements.
+func noLimits(o hubspottest.Options) hubspottest.Options {
+	o.BurstLimit, o.DailyLimit, o.SearchPerSecond, o.AssociationBurst = -1, -1, -1, -1
+	return o
+}
+
+// fakeSleep advances the fake's clock instead of sleeping, so pacing and
+// retry waits cost no real time and the fake's rate windows see them.
+func fakeSleep(s *hubspottest.Server) func(context.Context, time.Duration) error {
+	return func(ctx context.Context, d time.Duration) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s.Advance(d)
+		return nil
+	}
+}
+
+// logBuffer collects a connector's logs, to check they carry no secret.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// connectOpts builds options against url with a static token (unless the
+// section says otherwise), on the fake's clock.
+func connectOpts(t testing.TB, s *hubspottest.Server, url string, section map[string]any) *Options {
+	t.Helper()
+	base := map[string]any{"token": hubspottest.DefaultToken, "base_url": url, "object": "contacts"}
+	if _, ok := section["oauth"]; ok {
+		delete(base, "token")
+	}
+	maps.Copy(base, section)
+	opts, err := Decode(base, "crm.hubspot")
+	if err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	o := opts.(*Options)
+	o.hooks.now = s.Now
+	o.hooks.sleep = fakeSleep(s)
+	return o
+}
+
+// connect builds a connector against the fake.
+func connect(t testing.TB, s *hubspottest.Server, section map[string]any) *Connector {
+	t.Helper()
+	return build(t, connectOpts(t, s, s.URL(), section), nil)
+}
+
+// build validates o and builds the connector, logging into logs if given.
+func build(t testing.TB, o *Options, logs *logBuffer) *Connector {
+	t.Helper()
+	env := connector.Env{}
+	if logs != nil {
+		env.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	conn, err := o.New(env)
+	if err != nil {
+		t.Fatalf("new: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn.(*Connector)
+}
+
+// pull pages a source to Done from cursor and returns every record, the
+// final cursor and the number of pages.
+func pull(t testing.TB, c *Connector, source string, cursor []byte, now time.Time) ([]connector.Record, []byte, int) {
+	t.Helper()
+	var recs []connector.Record
+	for pages := 1; ; pages++ {
+		p, err := c.ReadPage(context.Background(), connector.ReadRequest{Source: source, Cursor: cursor, Now: now})
+		if err != nil {
+			t.Fatalf("page %d: %v", pages, err)
+		}
+		recs = append(recs, p.Records...)
+		cursor = p.Cursor
+		if p.Done {
+			return recs, cursor, pages
+		}
+		if pages > 100_000 {
+			t.Fatal("pull does not end")
+		}
+	}
+}
+
+// byID indexes records by order ID, failing on a duplicate.
+func byID(t testing.TB, recs []connector.Record) map[string]connector.Record {
+	t.Helper()
+	out := map[string]connector.Record{}
+	for _, r := range recs {
+		if _, dup := out[r.OrderID]; dup && !r.Deleted {
+			t.Errorf("record %s delivered twice", r.OrderID)
+		}
+		out[r.OrderID] = r
+	}
+	return out
+}
