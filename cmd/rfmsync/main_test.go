@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -141,5 +142,32 @@ func TestOutputListsAgree(t *testing.T) {
 	}
 	if !slices.Equal(fromConfig, syncloop.Outputs) {
 		t.Fatalf("config outputs %v != sync loop outputs %v", fromConfig, syncloop.Outputs)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	code, out, errOut := runCLI(t, "demo", "--contacts", "150", "--deals", "900")
+	if code != exitOK {
+		t.Fatalf("demo exit %d: %s\n%s", code, errOut, out)
+	}
+	for _, want := range []string{
+		"rfm_segment                  create (enumeration/select)",
+		"== first sync: everything is new ==", "== second sync, after a week of CRM work ==",
+		"segments:", "moves:", "association rescan re-assigned", "API calls:", "demo finished",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	// The second sync writes only what changed: fewer customers than the first.
+	var written []int
+	for _, line := range strings.Split(out, "\n") {
+		var n, calls int
+		if _, err := fmt.Sscanf(line, "written: %d customers in %d calls", &n, &calls); err == nil {
+			written = append(written, n)
+		}
+	}
+	if len(written) != 2 || written[0] == 0 || written[1] >= written[0] {
+		t.Errorf("written per sync = %v, want a full first sync and a smaller second one", written)
 	}
 }

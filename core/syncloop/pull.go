@@ -172,6 +172,16 @@ func (r *run) due(task string, every time.Duration) bool {
 	return err != nil || r.now.Sub(last) >= every
 }
 
+// markScansDone records the periodic scans of a source as just done.
+func (r *run) markScansDone(source string) error {
+	for _, task := range []string{"deletion_scan.", "association_rescan."} {
+		if err := r.markDone(task + source); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (r *run) markDone(task string) error {
 	return r.db.SetMeta("done."+task, []byte(r.now.UTC().Format(time.RFC3339Nano)))
 }

@@ -106,8 +106,19 @@ func (r *run) steps(ctx context.Context) error {
 		return err
 	}
 	for _, source := range r.conn.Sources() {
+		cursor, err := r.db.Cursor(source)
+		if err != nil {
+			return err
+		}
 		if err := r.pull(ctx, source); err != nil {
 			return err
+		}
+		if cursor == nil {
+			// A pull from scratch just read every live record with its
+			// current associations: the periodic scans have nothing to find.
+			if err := r.markScansDone(source); err != nil {
+				return err
+			}
 		}
 		if err := r.deletionScan(ctx, source); err != nil {
 			return err
