@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/rfmsync/rfmsync/core/connector"
-	"github.com/rfmsync/rfmsync/core/crmerr"
 	"github.com/rfmsync/rfmsync/core/state"
 )
 
@@ -68,9 +67,6 @@ func (r *run) writeBatch(ctx context.Context, batch []update) error {
 		}
 	}
 	if err != nil {
-		if crmerr.ClassOf(err) == crmerr.Validation {
-			return fmt.Errorf("write batch: %w (fix the field mapping or run 'rfmsync fields ensure')", err)
-		}
 		return fmt.Errorf("write batch: %w", err)
 	}
 	return nil

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rfmsync/rfmsync/connectors/hubspot/hubspottest"
+	"github.com/rfmsync/rfmsync/internal/demo"
+	"github.com/rfmsync/rfmsync/internal/synth"
+)
+
+// childArgsEnv carries the arguments of a child rfmsync process: the test
+// binary re-executes itself as the real command, so it can be SIGKILLed.
+const childArgsEnv = "RFMSYNC_TEST_CHILD_ARGS"
+
+func TestMain(m *testing.M) {
+	if args := os.Getenv(childArgsEnv); args != "" {
+		os.Exit(run(strings.Split(args, "\n"), os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// killCase is one place in a sync where the process dies.
+type killCase struct {
+	name string
+	// route and n: the n-th request of that route is served by the CRM,
+	// then the process is killed before it sees the answer.
+	match func(r *http.Request) bool
+	n     int
+	// before kills the process before the CRM sees the request.
+	before bool
+}
+
+func isWrite(r *http.Request) bool  { return strings.HasSuffix(r.URL.Path, "/batch/update") }
+func isSearch(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/search") }
+
+// TestKilledSyncEndsInSameCRMState kills an incremental `rfmsync once` with
+// SIGKILL at several points — mid-pull, before a write, and between a CRM
+// write and the state commit that records it — restarts it, and compares
+// every contact's RFM fields with those of an uninterrupted run over an
+// identical CRM. (A first sync heals any crash by rewriting everything, so
+// the kill lands in the second, diff-only sync, where it matters.)
+func TestKilledSyncEndsInSameCRMState(t *testing.T) {
+	want := crmAfter(t, killCase{name: "uninterrupted"})
+	if len(want) == 0 {
+		t.Fatal("the reference run wrote nothing")
+	}
+	for _, kc := range []killCase{
+		{name: "during the pull", match: isSearch, n: 1},
+		{name: "before the second write", match: isWrite, n: 2, before: true},
+		{name: "after the first write", match: isWrite, n: 1},
+		{name: "after the third write", match: isWrite, n: 3},
+		{name: "after the last write", match: isWrite, n: -1},
+	} {
+		t.Run(kc.name, func(t *testing.T) {
+			got := crmAfter(t, kc)
+			if !maps.EqualFunc(got, want, maps.Equal) {
+				diff := 0
+				for id, w := range want {
+					if !maps.Equal(got[id], w) {
+						if diff < 3 {
+							t.Errorf("contact %s: got %v, want %v", id, got[id], w)
+						}
+						diff++
+					}
+				}
+				t.Fatalf("%d of %d contacts differ from the uninterrupted run", diff, len(want))
+			}
+		})
+	}
+}
+
+// crmAfter builds a fresh fake CRM, runs a sync that is killed as kc says
+// (if at all), runs it again to completion, and returns every contact's
+// RFM field values.
+func crmAfter(t *testing.T, kc killCase) map[string]map[string]string {
+	t.Helper()
+	fake := hubspottest.New(hubspottest.Options{
+		Tokens: map[string][]string{"kill-token": nil}, BurstLimit: -1, SearchPerSecond: -1, AssociationBurst: -1,
+	})
+	defer fake.Close()
+	base, err := demo.Seed(fake, synth.Spec{Customers: 120, Orders: 700, End: fake.Now().Add(-time.Hour), Years: 2, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var mu sync.Mutex
+	var victim *exec.Cmd
+	seen := 0
+	writes := 0
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hit := false
+		if isWrite(r) {
+			writes++
+		}
+		if kc.match != nil && victim != nil && kc.match(r) {
+			seen++
+			hit = seen == kc.n
+		}
+		mu.Unlock()
+		if !hit {
+			fake.ServeHTTP(w, r)
+			return
+		}
+		if !kc.before {
+			// The CRM does the work; the process dies before it hears back.
+			fake.ServeHTTP(httptest.NewRecorder(), r)
+		}
+		mu.Lock()
+		victim.Process.Kill()
+		mu.Unlock()
+		hj, ok := w.(http.Hijacker)
+		if ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+			}
+		}
+	}))
+	defer front.Close()
+	cfgPath := filepath.Join(dir, "rfmsync.yaml")
+	os.WriteFile(cfgPath, fmt.Appendf(nil, `
+state: {path: %s}
+listen: ""
+crm:
+  type: hubspot
+  hubspot:
+    token: kill-token
+    base_url: %s
+    object: contacts
+    sources: [deals]
+    search_lag: 1m
+    limits: {ten_second: 250, search_per_second: 5}
+    write_batch: 3
+fields: {r: rfm_r, f: rfm_f, m: rfm_m, rfm: rfm_code, segment: rfm_segment, monetary: rfm_monetary,
+  frequency: rfm_frequency, last_purchase_at: rfm_last_purchase_at, previous_segment: rfm_previous_segment,
+  segment_changed_at: rfm_segment_changed_at}
+`, filepath.Join(dir, "state.db"), front.URL), 0o600)
+	var out, errb bytes.Buffer
+	if code := run([]string{"fields", "ensure", "--config", cfgPath}, &out, &errb); code != exitOK {
+		t.Fatalf("fields ensure: exit %d: %s", code, errb.String())
+	}
+	if code := run([]string{"once", "--config", cfgPath, "--asof", "2024-06-01T00:00:00Z"}, &out, &errb); code != exitOK {
+		t.Fatalf("first sync: exit %d: %s", code, errb.String())
+	}
+	demo.Mutate(fake, base, 3, fake.Now())
+	args := []string{"once", "--config", cfgPath, "--asof", "2024-06-08T00:00:00Z"}
+	if kc.n == -1 {
+		// "After the last write": count the writes of an identical run first.
+		kc.n = writesOfFullRun(t, args)
+	}
+	for attempt := 0; attempt < 2; attempt++ {
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join(args, "\n"))
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		mu.Lock()
+		if attempt == 0 && kc.match != nil {
+			victim = cmd
+		} else {
+			victim = nil
+		}
+		if err := cmd.Start(); err != nil {
+			mu.Unlock()
+			t.Fatal(err)
+		}
+		mu.Unlock()
+		err := cmd.Wait()
+		killed := attempt == 0 && kc.match != nil
+		switch {
+		case killed && err == nil:
+			t.Fatalf("the sync was meant to be killed but finished:\n%s", out.String())
+		case !killed && err != nil:
+			t.Fatalf("sync failed: %v\n%s", err, out.String())
+		}
+		if !killed {
+			break
+		}
+	}
+	got := map[string]map[string]string{}
+	for _, id := range base.Contacts {
+		rec, ok := fake.Get(hubspottest.Contacts, id)
+		if !ok {
+			continue
+		}
+		vals := map[string]string{}
+		for name, v := range rec.Properties {
+			if strings.HasPrefix(name, "rfm_") && v != nil && *v != "" {
+				vals[name] = *v
+			}
+		}
+		got[id] = vals
+	}
+	return got
+}
+
+// writesOfFullRun counts the write calls of an uninterrupted run over an
+// identical fake, so a kill can land on the last one.
+func writesOfFullRun(t *testing.T, args []string) int {
+	t.Helper()
+	fake := hubspottest.New(hubspottest.Options{
+		Tokens: map[string][]string{"kill-token": nil}, BurstLimit: -1, SearchPerSecond: -1, AssociationBurst: -1,
+	})
+	defer fake.Close()
+	base, err := demo.Seed(fake, synth.Spec{Customers: 120, Orders: 700, End: fake.Now().Add(-time.Hour), Years: 2, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg, _ := os.ReadFile(args[2])
+	cfg = bytes.ReplaceAll(cfg, []byte(filepath.Dir(args[2])), []byte(dir))
+	cfg = bytes.Replace(cfg, []byte("base_url: http://"), []byte("base_url: "+fake.URL()+" #"), 1)
+	path := filepath.Join(dir, "rfmsync.yaml")
+	os.WriteFile(path, cfg, 0o600)
+	var out, errb bytes.Buffer
+	if code := run([]string{"fields", "ensure", "--config", path}, &out, &errb); code != exitOK {
+		t.Fatalf("fields ensure: exit %d: %s", code, errb.String())
+	}
+	if code := run([]string{"once", "--config", path, "--asof", "2024-06-01T00:00:00Z"}, &out, &errb); code != exitOK {
+		t.Fatalf("first sync: exit %d: %s", code, errb.String())
+	}
+	demo.Mutate(fake, base, 3, fake.Now())
+	before := fake.WriteCalls()
+	if code := run([]string{"once", "--config", path, "--asof", args[4]}, &out, &errb); code != exitOK {
+		t.Fatalf("reference run: exit %d: %s", code, errb.String())
+	}
+	return fake.WriteCalls() - before
+}
