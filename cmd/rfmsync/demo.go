@@ -73,7 +73,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	// The fake follows wall time, so the connector's pacing meets the fake's
 	// real ten-second windows; deals end an hour back, past any search lag.
 	srv := hubspottest.New(hubspottest.Options{
-		RealTime: true,
+		RealTime:   true,
 		BurstLimit: hubspottest.TierProfessional, DailyLimit: hubspottest.DailyProfessional,
 		Tokens: map[string][]string{"demo-token": nil}, SearchLag: 30 * time.Second,
 	})

@@ -32,6 +32,11 @@ const (
 	// DefaultAssociationRescanEvery: re-associating a deal does not bump its
 	// modified date, so attributions are re-read weekly.
 	DefaultAssociationRescanEvery = 7 * 24 * time.Hour
+	// DefaultRepairEvery: reading back every written customer costs one
+	// batch read per 100 (1,000 calls for 100,000 customers, well under 1%
+	// of a daily limit), and values edited by hand or by a workflow are
+	// rare, so a weekly pass repairs them without spending much quota.
+	DefaultRepairEvery = 7 * 24 * time.Hour
 	// DefaultTenSecond is the Free/Starter private-app burst limit per 10 s
 	// (110 public OAuth apps, 190 Professional/Enterprise, 250 with the pack).
 	DefaultTenSecond = 100
@@ -52,6 +57,8 @@ const (
 	MaxReadBatch = 1000
 	// MaxBatch is the object batch/update input limit.
 	MaxBatch = 100
+	// MaxObjectReadBatch is the object batch/read input limit (§2.4).
+	MaxObjectReadBatch = 100
 )
 
 // Source names.
@@ -97,6 +104,9 @@ type Options struct {
 	SearchLag              time.Duration `koanf:"search_lag"`
 	DeletionScanEvery      time.Duration `koanf:"deletion_scan_every"`
 	AssociationRescanEvery time.Duration `koanf:"association_rescan_every"`
+	// RepairEvery is how often the written fields are read back to repair
+	// values a person or a workflow changed; 0 disables the pass.
+	RepairEvery time.Duration `koanf:"repair_every"`
 	// PageSize is the limit of one search request (≤200).
 	PageSize int `koanf:"page_size"`
 	// ListPageSize is the limit of one archived-records list request (≤100).
@@ -196,6 +206,7 @@ func defaultOptions() Options {
 		SearchLag:              DefaultSearchLag,
 		DeletionScanEvery:      DefaultDeletionScanEvery,
 		AssociationRescanEvery: DefaultAssociationRescanEvery,
+		RepairEvery:            DefaultRepairEvery,
 		PageSize:               MaxPageSize,
 		ListPageSize:           MaxListPageSize,
 		ReadBatch:              MaxReadBatch,
@@ -280,7 +291,7 @@ func (o *Options) Validate() error {
 	for _, d := range []struct {
 		key string
 		v   time.Duration
-	}{{"search_lag", o.SearchLag}, {"deletion_scan_every", o.DeletionScanEvery}, {"association_rescan_every", o.AssociationRescanEvery}} {
+	}{{"search_lag", o.SearchLag}, {"deletion_scan_every", o.DeletionScanEvery}, {"association_rescan_every", o.AssociationRescanEvery}, {"repair_every", o.RepairEvery}} {
 		if d.v < 0 {
 			bad(d.key, "must not be negative")
 		}

@@ -39,7 +39,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	want := defaultOptions()
 	if o.BaseURL != want.BaseURL || o.APIVersion != "v3" || o.SearchLag != 5*time.Minute ||
-		o.DeletionScanEvery != 24*time.Hour || o.AssociationRescanEvery != 168*time.Hour ||
+		o.DeletionScanEvery != 24*time.Hour || o.AssociationRescanEvery != 168*time.Hour || o.RepairEvery != 168*time.Hour ||
 		o.PageSize != 200 || o.ListPageSize != 100 || o.ReadBatch != 1000 || o.WriteBatch != 100 ||
 		o.Limits != want.Limits || o.Deals.AmountProperty != "amount_in_home_currency" ||
 		o.Deals.ClosedAtProperty != "closedate" || o.Orders.AmountProperty != "hs_total_price" ||
@@ -83,6 +83,7 @@ limits:
 search_lag: 2m
 deletion_scan_every: 12h
 association_rescan_every: 2d
+repair_every: 0
 page_size: 100
 `
 	o, err := decodeYAML(t, src)
@@ -91,11 +92,12 @@ page_size: 100
 	}
 	if o.clientSecret != "s3cret" || o.refreshToken != "rt" || o.APIVersion != "2026-03" ||
 		len(o.Deals.WonStages["12345678"]) != 2 || o.Orders.SubtractRefunds || o.Limits.TenSecond != 190 ||
-		o.AssociationRescanEvery != 48*time.Hour || o.PageSize != 100 || o.attribution() != AttributionLowestID {
+		o.AssociationRescanEvery != 48*time.Hour || o.RepairEvery != 0 || o.PageSize != 100 || o.attribution() != AttributionLowestID {
 		t.Errorf("decoded %#v", *o)
 	}
 	if p := newPaths(o.APIVersion); p.search("deals") != "/crm/objects/2026-03/deals/search" ||
 		p.assocBatchRead("deals", "companies") != "/crm/associations/2026-03/deals/companies/batch/read" ||
+		p.batchRead("companies") != "/crm/objects/2026-03/companies/batch/read" ||
 		p.token != "/oauth/2026-03/token" {
 		t.Errorf("date-versioned paths %+v", p)
 	}
@@ -122,7 +124,7 @@ func TestConfigErrorsNameKeys(t *testing.T) {
 			[]string{"crm.hubspot.limits.ten_second", "crm.hubspot.limits.search_per_second", "crm.hubspot.limits.daily", "crm.hubspot.limits.daily_reset_timezone"}},
 		{"page sizes", "token: x\nobject: contacts\npage_size: 500\nlist_page_size: 0\nread_batch: 5000\nwrite_batch: 101\n",
 			[]string{"crm.hubspot.page_size", "crm.hubspot.list_page_size", "crm.hubspot.read_batch", "crm.hubspot.write_batch"}},
-		{"negative durations", "token: x\nobject: contacts\nsearch_lag: -1m\n", []string{"crm.hubspot.search_lag"}},
+		{"negative durations", "token: x\nobject: contacts\nsearch_lag: -1m\nrepair_every: -1h\n", []string{"crm.hubspot.search_lag", "crm.hubspot.repair_every"}},
 		{"duration without unit", "token: x\nobject: contacts\nsearch_lag: 5\n", []string{"crm.hubspot.search_lag"}},
 		{"empty won stages", "token: x\nobject: contacts\ndeals: {won_stages: {default: []}}\n", []string{"crm.hubspot.deals.won_stages.default"}},
 		{"bad currency", "token: x\nobject: contacts\norders: {currency: euro}\n", []string{"crm.hubspot.orders.currency"}},

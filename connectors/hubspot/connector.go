@@ -38,6 +38,7 @@
 //	search_lag: 5m
 //	deletion_scan_every: 24h
 //	association_rescan_every: 168h
+//	repair_every: 168h           # read written fields back, rewrite hand edits; 0: never
 //	page_size: 200               # per search request
 //	list_page_size: 100          # per archived-list request
 //	read_batch: 1000             # records per page and association read
@@ -72,6 +73,7 @@ const (
 	KindSearch       = "search"
 	KindAssociations = "associations"
 	KindList         = "list"
+	KindRead         = "read"
 	KindBatchUpdate  = "batch_update"
 	KindProperties   = "properties"
 	KindToken        = "token"
@@ -152,6 +154,7 @@ func buckets(o *Options) []crmhttp.Bucket {
 		{Name: KindSearch, Limit: pace(l.SearchPerSecond), Per: time.Second, Match: isKind(KindSearch)},
 		{Name: KindAssociations, Limit: pace(l.AssociationsTenSecond), Per: 10 * time.Second, Match: isKind(KindAssociations)},
 		{Name: KindList, Match: isKind(KindList)},
+		{Name: KindRead, Match: isKind(KindRead)},
 		{Name: KindBatchUpdate, Match: isKind(KindBatchUpdate)},
 		{Name: KindProperties, Match: isKind(KindProperties)},
 		{Name: KindOther, Match: isKind(KindOther)},
@@ -168,6 +171,8 @@ func kindOf(r *http.Request) string {
 		return KindAssociations
 	case strings.HasSuffix(p, "/batch/update"):
 		return KindBatchUpdate
+	case strings.HasSuffix(p, "/batch/read"):
+		return KindRead
 	case strings.Contains(p, "/properties/"):
 		return KindProperties
 	case r.Method == http.MethodGet && strings.Contains(p, "/objects/"):
@@ -196,13 +201,19 @@ func (c *Connector) AssociationRescanEvery() time.Duration { return c.o.Associat
 // RereadBatch implements connector.AssociationRereader: one v4 batch read.
 func (c *Connector) RereadBatch() int { return MaxReadBatch }
 
+// RepairEvery implements connector.FieldReader: repair_every.
+func (c *Connector) RepairEvery() time.Duration { return c.o.RepairEvery }
+
+// ReadBatch implements connector.FieldReader: one object batch read.
+func (c *Connector) ReadBatch() int { return MaxObjectReadBatch }
+
 // Calls implements connector.CallCounter: every HTTP attempt (retries,
 // replays and token refreshes included) by kind; the kinds sum to the total.
 func (c *Connector) Calls() map[string]int64 {
 	s := c.http.Stats().Snapshot()
 	out := map[string]int64{}
 	var data int64
-	for _, k := range []string{KindSearch, KindAssociations, KindList, KindBatchUpdate, KindProperties, KindOther} {
+	for _, k := range []string{KindSearch, KindAssociations, KindList, KindRead, KindBatchUpdate, KindProperties, KindOther} {
 		if n := s.ByBucket[k]; n > 0 {
 			out[k] = n
 			data += n
@@ -235,6 +246,7 @@ var (
 	_ connector.CallCounter         = (*Connector)(nil)
 	_ connector.QuotaReporter       = (*Connector)(nil)
 	_ connector.FieldEnsurer        = (*Connector)(nil)
+	_ connector.FieldReader         = (*Connector)(nil)
 )
 
 // quota tracks the account's daily budget: what HubSpot last reported left

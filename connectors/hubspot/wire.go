@@ -29,6 +29,7 @@ func (p paths) list(object string) string   { return p.objects + "/" + object }
 func (p paths) batchUpdate(object string) string {
 	return p.objects + "/" + object + "/batch/update"
 }
+func (p paths) batchRead(object string) string { return p.objects + "/" + object + "/batch/read" }
 func (p paths) assocBatchRead(from, to string) string {
 	return p.associations + "/" + from + "/" + to + "/batch/read"
 }
@@ -177,6 +178,23 @@ type assocResult struct {
 type assocResponse struct {
 	Results []assocResult `json:"results"`
 	Errors  []batchError  `json:"errors"`
+}
+
+// readInput is one record of an object batch read, by record ID.
+type readInput struct {
+	ID string `json:"id"`
+}
+
+// readRequest is BatchReadInputSimplePublicObjectId (§2.4).
+type readRequest struct {
+	Properties []string    `json:"properties"`
+	Inputs     []readInput `json:"inputs"`
+}
+
+// readResponse is BatchResponseSimplePublicObject(WithErrors).
+type readResponse struct {
+	Results []object     `json:"results"`
+	Errors  []batchError `json:"errors"`
 }
 
 type updateInput struct {
