@@ -36,6 +36,7 @@ crm:
     search_lag: 1m
     deletion_scan_every: 1m
     association_rescan_every: 1m
+    repair_every: 1m
 fields:
   group: rfm
   r: rfm_r
@@ -106,8 +107,9 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	for i, step := range []string{"first sync: everything is new", "second sync, after a week of CRM work"} {
 		if i == 1 {
 			c := demo.Mutate(srv, base, 7, srv.Now())
-			fmt.Fprintf(stdout, "\nchanged in HubSpot: %d new deals, %d amounts corrected, %d deals lost, %d deals deleted, %d deals moved to another contact, %d contact deleted\n",
-				c.NewDeals, c.AmountsChanged, c.Lost, c.Archived, c.Reassigned, c.ContactsDeleted)
+			edited := demo.EditSegment(srv, base, "rfm_segment")
+			fmt.Fprintf(stdout, "\nchanged in HubSpot: %d new deals, %d amounts corrected, %d deals lost, %d deals deleted, %d deals moved to another contact, %d contact deleted, and a person overwrote the segment of contact %s\n",
+				c.NewDeals, c.AmountsChanged, c.Lost, c.Archived, c.Reassigned, c.ContactsDeleted, edited)
 			// Two minutes pass on the fake's clock: past the search lag, and the rescans fall due.
 			srv.Advance(2 * time.Minute)
 		}

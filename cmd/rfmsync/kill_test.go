@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -235,4 +236,82 @@ func writesOfFullRun(t *testing.T, args []string) int {
 		t.Fatalf("reference run: exit %d: %s", code, errb.String())
 	}
 	return fake.WriteCalls() - before
+}
+
+// TestSIGTERMAbandonsBatchAndExitsZero stops the daemon with SIGTERM while a
+// write is in flight: it must exit 0, and the next sync must finish the job.
+func TestSIGTERMAbandonsBatchAndExitsZero(t *testing.T) {
+	fake := hubspottest.New(hubspottest.Options{
+		Tokens: map[string][]string{"term-token": nil}, BurstLimit: -1, SearchPerSecond: -1, AssociationBurst: -1,
+	})
+	defer fake.Close()
+	// The daemon scores as of now, so the orders end an hour ago, not on the fake's clock.
+	if _, err := demo.Seed(fake, synth.Spec{Customers: 80, Orders: 400, End: time.Now().Add(-time.Hour), Years: 2, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	inWrite, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isWrite(r) {
+			stalled := false
+			once.Do(func() { stalled = true })
+			if stalled {
+				close(inWrite)
+				<-release // the daemon gets SIGTERM while this write hangs
+				return
+			}
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "rfmsync.yaml")
+	os.WriteFile(cfgPath, fmt.Appendf(nil, `
+state: {path: %s}
+listen: ""
+crm:
+  type: hubspot
+  hubspot: {token: term-token, base_url: %s, object: contacts, sources: [deals], write_batch: 5, limits: {search_per_second: 5}}
+fields: {r: rfm_r, segment: rfm_segment}
+`, filepath.Join(dir, "state.db"), front.URL), 0o600)
+	var out, errb bytes.Buffer
+	if code := run([]string{"fields", "ensure", "--config", cfgPath}, &out, &errb); code != exitOK {
+		t.Fatalf("fields ensure: exit %d: %s", code, errb.String())
+	}
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), childArgsEnv+"=run\n--config\n"+cfgPath+"\n--now")
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case <-inWrite:
+	case err := <-exited:
+		t.Fatalf("daemon exited before its first write: %v\n%s", err, logs.String())
+	case <-time.After(20 * time.Second): // a guard against a hang, not a synchronisation
+		cmd.Process.Kill()
+		t.Fatalf("daemon made no write in 20 s:\n%s", logs.String())
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := <-exited
+	close(release)
+	if err != nil {
+		t.Fatalf("daemon after SIGTERM: %v (want exit 0)\n%s", err, logs.String())
+	}
+	if !strings.Contains(logs.String(), "stopped") {
+		t.Errorf("daemon did not log its clean stop:\n%s", logs.String())
+	}
+	out.Reset()
+	if code := run([]string{"once", "--config", cfgPath}, &out, &errb); code != exitOK {
+		t.Fatalf("sync after the stop: exit %d: %s", code, errb.String())
+	}
+	out.Reset()
+	if code := run([]string{"once", "--config", cfgPath}, &out, &errb); code != exitOK || !strings.Contains(out.String(), "written: 0 customers in 0 calls") {
+		t.Fatalf("a further sync still had work: exit %d\n%s", code, out.String())
+	}
 }

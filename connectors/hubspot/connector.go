@@ -1,8 +1,9 @@
 // Package hubspot is rfmsync's HubSpot CRM connector: it reads won deals
 // and commerce orders incrementally through CRM search, attributes each to
-// a contact or company through v4 association batch reads, and writes RFM
-// fields back with batch/update. Limits, error bodies and quirks come from
-// the contract in hubspot.md; hubspottest is its fake.
+// a contact or company through v4 association batch reads, writes RFM
+// fields back with batch/update and reads them back with batch/read for the
+// repair pass. Limits, error bodies and quirks come from the contract in
+// hubspot.md; hubspottest is its fake.
 //
 // Configuration (crm.hubspot), every key optional except auth and object:
 //

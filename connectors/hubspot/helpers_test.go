@@ -11,6 +11,9 @@ import (
 
 	"github.com/rfmsync/rfmsync/connectors/hubspot/hubspottest"
 	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/rfm"
+	"github.com/rfmsync/rfmsync/core/state"
+	"github.com/rfmsync/rfmsync/core/syncloop"
 )
 
 // newFake starts a fake HubSpot closed with the test.
@@ -129,4 +132,47 @@ func byID(t testing.TB, recs []connector.Record) map[string]connector.Record {
 		out[r.OrderID] = r
 	}
 	return out
+}
+
+// syncWindowDays is the look-back window of the loop runs below.
+const syncWindowDays = 730
+
+// rfmFields maps every output to an rfm_ field except recency_days, which
+// moves for every customer every day and would make each run rewrite all.
+func rfmFields() map[string]string {
+	out := map[string]string{}
+	for _, o := range syncloop.Outputs {
+		if o != syncloop.OutRecencyDays {
+			out[o] = "rfm_" + o
+		}
+	}
+	return out
+}
+
+// ensureFields creates the mapped fields through the connector.
+func ensureFields(t testing.TB, c *Connector, fields map[string]string) {
+	t.Helper()
+	specs := syncloop.FieldSpecs(fields, rfm.DefaultParams(), syncWindowDays, syncloop.Inactive{})
+	if _, err := c.EnsureFields(context.Background(), DefaultGroup, specs, true); err != nil {
+		t.Fatalf("fields ensure: %v", err)
+	}
+}
+
+// syncOnce runs the real sync loop once, as the daemon does: a state file
+// opened for the run at path, the fake's clock as now.
+func syncOnce(t testing.TB, s *hubspottest.Server, c connector.Connector, path string, fields map[string]string) *syncloop.Report {
+	t.Helper()
+	db, err := state.Open(path, state.Options{LockTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rep, err := syncloop.Run(context.Background(), syncloop.Options{
+		Connector: c, State: db, Params: rfm.DefaultParams(), WindowDays: syncWindowDays,
+		Fields: fields, PullFingerprint: "test", ScoreFingerprint: "test", Now: s.Now,
+	})
+	if err != nil {
+		t.Fatalf("sync: %v (report: %+v)", err, rep)
+	}
+	return rep
 }

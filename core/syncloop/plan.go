@@ -121,6 +121,7 @@ func (r *run) planScored(p *plan, key connector.CustomerKey, s *rfm.Score, pub s
 
 func (r *run) planInactive(p *plan, key connector.CustomerKey, pub state.Published, forceAll bool) {
 	if pub.GoneAt != 0 {
+		r.rep.Gone++
 		return
 	}
 	tr := tracking{segment: pub.Segment, previous: pub.PreviousSegment, changedAt: pub.SegmentChangedAt}

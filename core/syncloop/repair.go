@@ -52,8 +52,7 @@ func (r *run) repair(ctx context.Context) error {
 			if !exists {
 				p := h.pub
 				p.GoneAt = r.asof
-				commit[h.key] = &p
-				r.rep.Gone++
+				commit[h.key] = &p // counted as gone by the plan that follows
 				continue
 			}
 			p := h.pub

@@ -131,3 +131,21 @@ func Mutate(s *hubspottest.Server, b *Base, seed uint64, now time.Time) Changes 
 	c.ContactsDeleted++
 	return c
 }
+
+// EditSegment overwrites one contact's segment field by hand, as a person in
+// the CRM might, and returns the contact's id ("" when none has a segment).
+func EditSegment(s *hubspottest.Server, b *Base, field string) string {
+	for _, id := range b.Contacts {
+		v, ok := s.Value(hubspottest.Contacts, id, field)
+		if !ok || v == "" {
+			continue
+		}
+		other := "lost"
+		if v == other {
+			other = "champions"
+		}
+		s.Update(hubspottest.Contacts, id, hubspottest.Props{field: other})
+		return id
+	}
+	return ""
+}
