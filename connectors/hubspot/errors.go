@@ -219,9 +219,14 @@ func propertyLevel(errs []valueError) []valueError {
 // fieldsError is the run-stopping error for property-level write failures:
 // it names each property and what the admin should do.
 func fieldsError(object string, errs []valueError) error {
-	parts := make([]string, len(errs))
-	for i, e := range errs {
-		parts[i] = fmt.Sprintf("%s: %s (%s)", orDefault(e.Property, "?"), e.Code, crmhttp.RedactString(e.Message))
+	// HubSpot repeats the cause for every record of the batch: name each
+	// property and code once.
+	var parts []string
+	for _, e := range errs {
+		p := fmt.Sprintf("%s: %s (%s)", orDefault(e.Property, "?"), e.Code, crmhttp.RedactString(e.Message))
+		if !slices.Contains(parts, p) {
+			parts = append(parts, p)
+		}
 	}
 	return &crmerr.Error{Class: crmerr.Validation, Status: http.StatusBadRequest, Code: errs[0].Code,
 		Message: fmt.Sprintf("HubSpot refused a %s field definition, not a value: %s; run `rfmsync fields ensure` "+
