@@ -171,3 +171,16 @@ func TestDemo(t *testing.T) {
 		t.Errorf("written per sync = %v, want a full first sync and a smaller second one", written)
 	}
 }
+
+// The example config must stay valid for the real connectors, not only for
+// the config package's stubs.
+func TestExampleConfigChecks(t *testing.T) {
+	t.Setenv("HUBSPOT_TOKEN", "pat-na1-example")
+	code, out, errOut := runCLI(t, "check", "--config", "../../config.example.yaml", "--offline")
+	if code != exitOK || !strings.Contains(out, "crm: hubspot") {
+		t.Fatalf("check of config.example.yaml: exit %d\n%s%s", code, out, errOut)
+	}
+	if strings.Contains(out+errOut, "pat-na1-example") {
+		t.Fatal("check printed the token")
+	}
+}
