@@ -2,14 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/rfmsync/rfmsync/connectors/hubspot/hubspottest"
 	"github.com/rfmsync/rfmsync/core/config"
+	"github.com/rfmsync/rfmsync/core/status"
 	"github.com/rfmsync/rfmsync/internal/demo"
 	"github.com/rfmsync/rfmsync/internal/synth"
 )
@@ -52,15 +58,24 @@ fields:
 `
 
 func runDemo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("demo", "[--contacts N] [--deals N] [--state-dir DIR]", stdout, stderr)
+	fs := newFlags("demo", "[--contacts N] [--deals N] [--state-dir DIR] [--listen ADDR]", stdout, stderr)
 	contacts := fs.Int("contacts", 3000, "contacts in the generated base")
 	deals := fs.Int("deals", 9000, "deals over three years")
 	dir := fs.String("state-dir", "", "keep the state file here (default: a temporary directory)")
+	listen := fs.String("listen", "", "after the syncs, serve the status dashboard here (e.g. 127.0.0.1:9464) until interrupted")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *contacts < 10 || *deals < *contacts {
 		return usagef("want --contacts ≥ 10 and --deals ≥ --contacts")
+	}
+	var ln net.Listener
+	if *listen != "" {
+		var err error
+		if ln, err = net.Listen("tcp", *listen); err != nil {
+			return usagef("--listen %s: %v", *listen, err)
+		}
+		defer ln.Close()
 	}
 	began := time.Now()
 	if *dir == "" {
@@ -98,6 +113,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	defer s.Close()
 	s.now = srv.Now
 	ctx := context.Background()
+	board := status.NewBoard()
 
 	actions, err := ensureFields(ctx, cfg, s.conn, true)
 	printFieldActions(stdout, actions, false)
@@ -116,6 +132,11 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "\n== %s ==\n", step)
 		runStart := time.Now()
 		rep, err := s.once(ctx, time.Time{}, false)
+		rec := status.Run{Started: runStart, Finished: time.Now(), Report: rep}
+		if err != nil {
+			rec.Error = err.Error()
+		}
+		board.Record(rec)
 		rep.Print(stdout)
 		fmt.Fprintf(stdout, "took %s\n", time.Since(runStart).Round(time.Millisecond))
 		if err != nil {
@@ -123,5 +144,21 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	fmt.Fprintf(stdout, "\ndemo finished in %s\n", time.Since(began).Round(time.Millisecond))
+	if ln == nil {
+		return nil
+	}
+	return serveBoard(board, ln, stdout)
+}
+
+// serveBoard serves the dashboard until the process is interrupted.
+func serveBoard(board *status.Board, ln net.Listener, stdout io.Writer) error {
+	srv := &http.Server{Handler: board.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "dashboard: http://%s/ (Ctrl-C to stop)\n", ln.Addr())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() { <-ctx.Done(); srv.Close() }()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
 	return nil
 }

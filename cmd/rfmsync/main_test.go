@@ -184,3 +184,11 @@ func TestExampleConfigChecks(t *testing.T) {
 		t.Fatal("check printed the token")
 	}
 }
+
+func TestDemoServesDashboardFlag(t *testing.T) {
+	// An address that cannot be listened on is a usage error, before any work.
+	code, _, errOut := runCLI(t, "demo", "--contacts", "20", "--deals", "40", "--listen", "256.0.0.1:1")
+	if code != exitUsage || !strings.Contains(errOut, "--listen") {
+		t.Fatalf("demo with a bad --listen: exit %d, %s", code, errOut)
+	}
+}

@@ -179,7 +179,7 @@ table{border-collapse:collapse}td,th{padding:3px 8px;text-align:left}
 {{if .Moves}}<table>{{range .Moves}}<tr><td>{{.Name}}</td><td>{{.Count}}</td></tr>{{end}}</table>{{else}}<p class="muted">No moves.</p>{{end}}
 <h2>Segment sizes over time</h2>
 <table><tr><th>as of</th>{{range .SegIDs}}<th>{{.}}</th>{{end}}<th></th></tr>
-{{range .History}}<tr><td>{{if .Run.Report}}{{.Run.Report.AsOf}}{{end}}</td>{{range .Counts}}<td>{{.}}</td>{{end}}<td class="err">{{.Run.Error}}</td></tr>{{end}}</table>
+{{range .History}}<tr><td>{{if .Run.Report}}{{.Run.Report.AsOf.Time.Format "2006-01-02 15:04"}}{{end}}</td>{{range .Counts}}<td>{{.}}</td>{{end}}<td class="err">{{.Run.Error}}</td></tr>{{end}}</table>
 {{end}}
 <p class="muted"><a href="status.json">status.json</a> · <a href="metrics">metrics</a></p>
 </body></html>
