@@ -10,12 +10,14 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/robfig/cron/v3"
 
 	"github.com/rfmsync/rfmsync/core/status"
+	"github.com/rfmsync/rfmsync/core/syncloop"
 )
 
 func init() {
@@ -106,8 +108,16 @@ func (d *daemon) serve(ctx context.Context, spec string, loc *time.Location, lis
 	c.Start()
 	d.board.SetNext(c.Entry(id).Next)
 	d.log.Info("scheduled", "cron", spec, "timezone", loc.String(), "next", c.Entry(id).Next)
+	if asof, ok := syncloop.Interrupted(d.db); ok && !now {
+		// Finish an unfinished run now rather than at the next tick.
+		d.log.Info("resuming an unfinished run", "asof", asof)
+		now = true
+	}
+	// cron's Stop waits only for the jobs it started; the one started here
+	// is waited for separately.
+	var first sync.WaitGroup
 	if now {
-		go job.Run()
+		first.Go(job.Run)
 	}
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
@@ -121,6 +131,7 @@ func (d *daemon) serve(ctx context.Context, spec string, loc *time.Location, lis
 	}
 	d.log.Info("stopping: waiting for a running sync to finish its batch")
 	<-c.Stop().Done()
+	first.Wait()
 	if srv != nil {
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -13,6 +13,7 @@ import (
 	"github.com/rfmsync/rfmsync/core/connector"
 	"github.com/rfmsync/rfmsync/core/state"
 	"github.com/rfmsync/rfmsync/core/status"
+	"github.com/rfmsync/rfmsync/core/syncloop"
 )
 
 // hookConn runs a hook before each page read.
@@ -100,5 +101,34 @@ func TestDaemonStopsOnCancel(t *testing.T) {
 	cancel()
 	if err := <-errc; err != nil {
 		t.Fatalf("serve after cancel: %v", err)
+	}
+}
+
+func TestDaemonResumesUnfinishedRunAtStart(t *testing.T) {
+	d, conn := testDaemon(t, func(n int32) {
+		if n == 1 {
+			panic("killed mid-run")
+		}
+	})
+	d.job(context.Background()).Run() // leaves the run unfinished
+	if _, ok := syncloop.Interrupted(d.db); !ok {
+		t.Fatal("an unfinished run left no marker")
+	}
+	first, _ := d.board.Last()
+	<-d.board.Updates()
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- d.serve(ctx, "@every 1h", time.UTC, "", false) }()
+	<-d.board.Updates() // the resumed run, without --now or a tick
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	last, _ := d.board.Last()
+	if last.Error != "" || last.Report == nil || !last.Report.Resumed || conn.reads.Load() < 2 {
+		t.Fatalf("resumed run: %+v (first %+v)", last, first)
+	}
+	if _, ok := syncloop.Interrupted(d.db); ok {
+		t.Fatal("the finished resume left its marker")
 	}
 }

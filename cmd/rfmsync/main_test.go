@@ -192,3 +192,13 @@ func TestDemoServesDashboardFlag(t *testing.T) {
 		t.Fatalf("demo with a bad --listen: exit %d, %s", code, errOut)
 	}
 }
+
+// score reads only the rfm section: the CRM's secrets need not be set.
+func TestScoreWithExampleConfigNeedsNoSecrets(t *testing.T) {
+	t.Setenv("HUBSPOT_TOKEN", "")
+	os.Unsetenv("HUBSPOT_TOKEN")
+	code, out, errOut := runCLI(t, "score", "--config", "../../config.example.yaml")
+	if code != exitOK || !strings.Contains(out, "12347,") {
+		t.Fatalf("score --config config.example.yaml without HUBSPOT_TOKEN: exit %d\n%s", code, errOut)
+	}
+}

@@ -41,8 +41,8 @@ func loadScoring(path string) (scoring, error) {
 	cfg := config.Default()
 	if path != "" {
 		var err error
-		if cfg, err = loadConfig(path); err != nil {
-			return scoring{}, err
+		if cfg, err = config.LoadOffline(path, os.LookupEnv); err != nil {
+			return scoring{}, usageError{err}
 		}
 	}
 	return scoring{Params: cfg.Params(), WindowDays: cfg.RFM.WindowDays}, nil

@@ -26,6 +26,10 @@ const (
 	// lags writes by seconds (reports up to ~30 s), so a window ending at now
 	// would miss records that land late with an older timestamp.
 	DefaultSearchLag = 5 * time.Minute
+	// MinSearchLag is the longest search delay integrators report (~30 s,
+	// §2.1, §8.3). A window closed nearer to now than that is never read
+	// again, so a record that becomes searchable late would be lost for good.
+	MinSearchLag = 30 * time.Second
 	// DefaultDeletionScanEvery: archived deals drop out of search, so they are
 	// found by listing archived records, a full scan worth doing daily.
 	DefaultDeletionScanEvery = 24 * time.Hour
@@ -295,6 +299,9 @@ func (o *Options) Validate() error {
 		if d.v < 0 {
 			bad(d.key, "must not be negative")
 		}
+	}
+	if o.SearchLag >= 0 && o.SearchLag < MinSearchLag {
+		bad("search_lag", "want at least %s: HubSpot's search shows writes up to ~30 s late, and a window closed nearer to now would miss them for good", MinSearchLag)
 	}
 	for _, p := range []struct {
 		key      string

@@ -125,6 +125,7 @@ func TestConfigErrorsNameKeys(t *testing.T) {
 		{"page sizes", "token: x\nobject: contacts\npage_size: 500\nlist_page_size: 0\nread_batch: 5000\nwrite_batch: 101\n",
 			[]string{"crm.hubspot.page_size", "crm.hubspot.list_page_size", "crm.hubspot.read_batch", "crm.hubspot.write_batch"}},
 		{"negative durations", "token: x\nobject: contacts\nsearch_lag: -1m\nrepair_every: -1h\n", []string{"crm.hubspot.search_lag", "crm.hubspot.repair_every"}},
+		{"search lag shorter than search's delay", "token: x\nobject: contacts\nsearch_lag: 0s\n", []string{"crm.hubspot.search_lag"}},
 		{"duration without unit", "token: x\nobject: contacts\nsearch_lag: 5\n", []string{"crm.hubspot.search_lag"}},
 		{"empty won stages", "token: x\nobject: contacts\ndeals: {won_stages: {default: []}}\n", []string{"crm.hubspot.deals.won_stages.default"}},
 		{"bad currency", "token: x\nobject: contacts\norders: {currency: euro}\n", []string{"crm.hubspot.orders.currency"}},

@@ -112,13 +112,23 @@ func (c *Connector) EnsureFields(ctx context.Context, group string, specs []conn
 	return actions, nil
 }
 
-// reconcile compares an existing property with its spec.
+// reconcile compares an existing property with its spec: type first, then
+// whether a write can set it at all (§5.2 asks to verify type and
+// fieldType), then the dropdown options.
 func (c *Connector) reconcile(ctx context.Context, obj string, p property, s connector.FieldSpec, want propertyKind, apply bool) (connector.FieldAction, error) {
 	a := connector.FieldAction{Name: s.Name, Action: ActionExists}
 	if p.Type != want.typ {
 		a.Action = ActionWrongType
 		a.Detail = fmt.Sprintf("is %s/%s, want %s; rfmsync never changes an existing field: map another field name or fix it in HubSpot",
 			p.Type, p.FieldType, want)
+		return a, nil
+	}
+	if p.readOnly() {
+		// Right type, but every write would fail with READ_ONLY_VALUE and the
+		// write error sends the admin back here: say so instead of "exists".
+		a.Action = ActionWrongType
+		a.Detail = fmt.Sprintf("is %s/%s and read-only (calculated or set by HubSpot); rfmsync never changes an existing field: map another field name",
+			p.Type, p.FieldType)
 		return a, nil
 	}
 	if want.typ != "enumeration" {

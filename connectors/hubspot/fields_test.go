@@ -139,3 +139,31 @@ func TestEnsureFieldsOnCompaniesWithoutSchemaScope(t *testing.T) {
 		t.Errorf("error %v, want auth naming the schema write scope", err)
 	}
 }
+
+func TestEnsureFieldsRefusesReadOnlyFields(t *testing.T) {
+	// A property of the right type that HubSpot computes (fieldType
+	// calculation_equation) or marks modificationMetadata.readOnlyValue
+	// refuses every write with READ_ONLY_VALUE (§5.2, §5.3). Reporting it as
+	// "exists" would send the admin from the write error ("run fields
+	// ensure") back to a fields ensure that says all is well.
+	s := newFake(t, hubspottest.Options{})
+	s.DefineGroup(hubspottest.Contacts, hubspottest.PropertyGroup{Name: "rfm", Label: "RFM"})
+	s.DefineProperty(hubspottest.Contacts, hubspottest.Property{Name: "rfm_r", Label: "R", Type: "number",
+		FieldType: "calculation_equation", GroupName: "rfm", Calculated: true})
+	s.DefineProperty(hubspottest.Contacts, hubspottest.Property{Name: "rfm_code", Label: "Code", Type: "string",
+		FieldType: "text", GroupName: "rfm", ReadOnlyValue: true})
+	c := connect(t, s, nil)
+
+	got, err := c.EnsureFields(context.Background(), "rfm", testSpecs, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range got {
+		if (a.Name == "rfm_r" || a.Name == "rfm_code") && (a.Action != ActionWrongType || !strings.Contains(a.Detail, "read-only")) {
+			t.Errorf("%s: %+v, want %q naming it read-only", a.Name, a, ActionWrongType)
+		}
+	}
+	if p, _ := s.Property(hubspottest.Contacts, "rfm_r"); p.FieldType != "calculation_equation" {
+		t.Errorf("a read-only field was changed: %+v", p)
+	}
+}

@@ -362,8 +362,8 @@ func TestDeletionScan(t *testing.T) {
 		}
 	}
 	own := scan(func(p connector.Page) []byte { return p.Cursor })
-	// The sync loop currently hands the source's pull cursor back instead
-	// of the page's; the scan must still make progress and end.
+	// An earlier sync loop handed the source's pull cursor back instead of
+	// the page's; the scan must still make progress and end.
 	pullCursor := cursor{V: cursorVersion, Since: 123}.encode()
 	core := scan(func(connector.Page) []byte { return pullCursor })
 	for name, got := range map[string][]string{"own cursor": own, "pull cursor": core} {

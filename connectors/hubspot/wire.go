@@ -257,6 +257,22 @@ type property struct {
 	Type        string           `json:"type"`
 	FieldType   string           `json:"fieldType"`
 	Options     []propertyOption `json:"options,omitempty"`
+	// Modification is only read: it tells a property whose values no
+	// write may set (readOnlyValue), such as a calculated one.
+	Modification *modificationMetadata `json:"modificationMetadata,omitempty"`
+}
+
+// modificationMetadata is the part of a Property's modificationMetadata
+// rfmsync needs (§5.2).
+type modificationMetadata struct {
+	ReadOnlyValue bool `json:"readOnlyValue"`
+}
+
+// readOnly reports a property batch/update refuses with READ_ONLY_VALUE:
+// one HubSpot calculates (fieldType calculation_equation) or marks
+// readOnlyValue.
+func (p *property) readOnly() bool {
+	return p.FieldType == "calculation_equation" || (p.Modification != nil && p.Modification.ReadOnlyValue)
 }
 
 type propertyList struct {

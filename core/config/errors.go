@@ -52,6 +52,17 @@ func (p *problems) add(key, problem string) {
 	p.list = append(p.list, &Error{Key: key, Problem: problem})
 }
 
+// dropUnder forgets the problems found at key or below it.
+func (p *problems) dropUnder(key string) {
+	kept := p.list[:0]
+	for _, e := range p.list {
+		if e.Key != key && !strings.HasPrefix(e.Key, key+".") {
+			kept = append(kept, e)
+		}
+	}
+	p.list = kept
+}
+
 // err returns the collected problems, or nil.
 func (p *problems) err() error {
 	if len(p.list) == 0 {

@@ -28,15 +28,21 @@ import (
 //
 // Every problem found is returned at once as Errors, one line each.
 func Load(path string, environ func(string) (string, bool)) (*Config, error) {
-	return load(file.Provider(path), path, environ)
+	return load(file.Provider(path), path, environ, false)
+}
+
+// LoadOffline is Load for the offline commands (score): the crm section is
+// ignored, so its secrets need not be set, and the result has no connector.
+func LoadOffline(path string, environ func(string) (string, bool)) (*Config, error) {
+	return load(file.Provider(path), path, environ, true)
 }
 
 // LoadBytes is Load for a document in memory (tests, embedded defaults).
 func LoadBytes(yaml []byte, environ func(string) (string, bool)) (*Config, error) {
-	return load(rawbytes.Provider(yaml), "", environ)
+	return load(rawbytes.Provider(yaml), "", environ, false)
 }
 
-func load(src koanf.Provider, name string, environ func(string) (string, bool)) (*Config, error) {
+func load(src koanf.Provider, name string, environ func(string) (string, bool), offline bool) (*Config, error) {
 	if environ == nil {
 		environ = func(string) (string, bool) { return "", false }
 	}
@@ -54,6 +60,10 @@ func load(src koanf.Provider, name string, environ func(string) (string, bool)) 
 	}
 	if err := loadOverrides(ko, environ); err != nil {
 		p.add("", "environment overrides: "+err.Error())
+	}
+	if offline {
+		ko.Delete("crm")
+		p.dropUnder("crm")
 	}
 	c := defaults()
 	decodeInto(ko.Raw(), &c, "", &p)

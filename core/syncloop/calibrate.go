@@ -37,13 +37,16 @@ func (r *run) calibrate(cs []rfm.Customer) error {
 				return fmt.Errorf("stored calibration of %s: %w", m.metric, err)
 			}
 		}
-		if c.At.IsZero() || r.now.Sub(c.At) >= every {
+		// Measured against the run's asof, so a resumed run decides as the
+		// interrupted one did.
+		at := r.asof.Time()
+		if c.At.IsZero() || at.Sub(c.At) >= every-slack(every) {
 			cuts := rfm.Calibrate(m.metric, cs, r.asof, r.Params.Bins)
 			if len(cuts) == 0 {
 				continue
 			}
 			r.rep.Recalibrated = append(r.rep.Recalibrated, fmt.Sprintf("%s cuts %s → %s", m.metric, cutList(m.scale.Cuts, c.Cuts), cutList(cuts, nil)))
-			c = calibration{At: r.now, Cuts: cuts}
+			c = calibration{At: at, Cuts: cuts}
 			if !r.DryRun {
 				b, _ := json.Marshal(c)
 				if err := r.db.SetMeta(key, b); err != nil {

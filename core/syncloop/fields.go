@@ -7,6 +7,13 @@ import (
 	"github.com/rfmsync/rfmsync/core/rfm"
 )
 
+func orLabel(label, def string) string {
+	if label == "" {
+		return def
+	}
+	return label
+}
+
 // FieldSpecs describes every mapped output as a CRM field: numbers for
 // scores, counts and money, a dropdown of segment ids for segments (so a
 // renamed label keeps workflows working), datetimes for instants.
@@ -25,9 +32,9 @@ func FieldSpecs(fields map[string]string, p rfm.Params, windowDays int, inactive
 	if p.NewCustomerDays > 0 {
 		add(p.NewSegment)
 	}
-	if inactive.Label {
-		add(inactive.Segment)
-	}
+	// Inactive customers are tracked under the inactive id in either mode,
+	// and previous_segment names it when they come back.
+	add(rfm.Segment{ID: inactive.trackingID(), Label: orLabel(inactive.Segment.Label, "Inactive")})
 	tail := fmt.Sprintf("%d-day window, written by rfmsync", windowDays)
 	score := func(letter, best string) string {
 		return fmt.Sprintf("%s score 1–%d, %d = %s, %s", letter, p.Bins, p.Bins, best, tail)

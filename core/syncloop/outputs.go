@@ -37,10 +37,20 @@ type Inactive struct {
 	Segment rfm.Segment
 }
 
-// marker is the segment id an inactive customer is tracked under.
-func (in Inactive) marker() string {
-	if in.Label {
+// trackingID is the segment id an inactive customer is tracked under, in
+// either mode, so a customer who buys again has previous_segment "inactive"
+// — a win-back a workflow can tell from a brand-new customer.
+func (in Inactive) trackingID() string {
+	if in.Segment.ID != "" {
 		return in.Segment.ID
+	}
+	return "inactive"
+}
+
+// fieldValue is what the segment field holds for an inactive customer.
+func (in Inactive) fieldValue() string {
+	if in.Label {
+		return in.trackingID()
 	}
 	return ""
 }
@@ -94,7 +104,7 @@ func inactiveValues(in Inactive, t tracking) map[string]string {
 	for _, o := range Outputs {
 		v[o] = ""
 	}
-	v[OutSegment] = in.marker()
+	v[OutSegment] = in.fieldValue()
 	v[OutPreviousSegment] = t.previous
 	if t.changedAt != 0 {
 		v[OutSegmentChangedAt] = FormatTime(t.changedAt)

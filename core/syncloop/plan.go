@@ -21,6 +21,8 @@ type update struct {
 	key    connector.CustomerKey
 	fields map[string]string
 	next   state.Published
+	// prev is what the CRM last accepted, kept if the record turns out gone.
+	prev state.Published
 }
 
 // plan is everything the write phase does.
@@ -111,7 +113,7 @@ func (r *run) planScored(p *plan, key connector.CustomerKey, s *rfm.Score, pub s
 		from := pub.Segment
 		if !known {
 			from = moveNone
-		} else if from == r.Inactive.marker() {
+		} else if from == r.Inactive.trackingID() {
 			from = moveInactive
 		}
 		r.rep.addMove(from, s.Segment.ID)
@@ -125,7 +127,7 @@ func (r *run) planInactive(p *plan, key connector.CustomerKey, pub state.Publish
 		return
 	}
 	tr := tracking{segment: pub.Segment, previous: pub.PreviousSegment, changedAt: pub.SegmentChangedAt}
-	next, moved := tr.advance(r.Inactive.marker(), true, r.asof)
+	next, moved := tr.advance(r.Inactive.trackingID(), true, r.asof)
 	if moved {
 		r.rep.addMove(pub.Segment, moveInactive)
 		r.rep.Inactivated++
@@ -144,7 +146,7 @@ func (r *run) addUpdate(p *plan, key connector.CustomerKey, pub state.Published,
 		}
 	}
 	if len(changed) > 0 {
-		p.updates = append(p.updates, update{key: key, fields: changed, next: next})
+		p.updates = append(p.updates, update{key: key, fields: changed, next: next, prev: pub})
 		return
 	}
 	if next.Segment != pub.Segment || next.PreviousSegment != pub.PreviousSegment ||

@@ -159,7 +159,10 @@ func (r *run) associationRescan(ctx context.Context, source string) error {
 	return r.markDone("association_rescan." + source)
 }
 
-// due reports whether a periodic task last completed at least every ago.
+// due reports whether a periodic task last completed about every ago. The
+// slack (a tenth of the period, at most an hour) keeps a 24 h task on a
+// daily schedule due every day, though each run starts a little late or a
+// DST change shortens a day.
 func (r *run) due(task string, every time.Duration) bool {
 	if every <= 0 {
 		return false
@@ -169,8 +172,10 @@ func (r *run) due(task string, every time.Duration) bool {
 		return true
 	}
 	last, err := time.Parse(time.RFC3339Nano, string(b))
-	return err != nil || r.now.Sub(last) >= every
+	return err != nil || r.now.Sub(last) >= every-slack(every)
 }
+
+func slack(every time.Duration) time.Duration { return min(every/10, time.Hour) }
 
 // markScansDone records the periodic scans of a source as just done.
 func (r *run) markScansDone(source string) error {

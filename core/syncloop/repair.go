@@ -26,7 +26,8 @@ func (r *run) repair(ctx context.Context) error {
 	}
 	var all []held
 	err := r.db.ForEachPublished(func(k connector.CustomerKey, p state.Published) error {
-		if p.GoneAt == 0 && len(p.Fields) > 0 {
+		// Gone customers are read too: a record restored in the CRM comes back.
+		if p.GoneAt != 0 || len(p.Fields) > 0 {
 			all = append(all, held{k, p})
 		}
 		return nil
@@ -50,14 +51,22 @@ func (r *run) repair(ctx context.Context) error {
 		for _, h := range chunk {
 			crm, exists := got[h.key]
 			if !exists {
-				p := h.pub
-				p.GoneAt = r.asof
-				commit[h.key] = &p // counted as gone by the plan that follows
+				if h.pub.GoneAt == 0 {
+					p := h.pub
+					p.GoneAt = r.asof
+					commit[h.key] = &p // counted as gone by the plan that follows
+				}
 				continue
 			}
 			p := h.pub
 			p.Fields = maps.Clone(h.pub.Fields)
 			changed := false
+			if p.GoneAt != 0 {
+				// Restored in the CRM: write to it again from what it holds now.
+				p.GoneAt = 0
+				changed = true
+				r.rep.Restored++
+			}
 			for f, ours := range h.pub.Fields {
 				if theirs := crm[f]; theirs != ours {
 					p.Fields[f] = theirs

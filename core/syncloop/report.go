@@ -45,7 +45,9 @@ type Report struct {
 	Gone        int            `json:"gone"`
 	// Repaired counts customers whose CRM values a person or workflow had
 	// changed, found by the periodic repair pass and written back.
-	Repaired       int      `json:"repaired"`
+	Repaired int `json:"repaired"`
+	// Restored counts customers found again in the CRM after being gone.
+	Restored       int      `json:"restored,omitempty"`
 	SampleRepaired []string `json:"sample_repaired,omitempty"`
 
 	Changed          int            `json:"changed_customers"`
@@ -123,9 +125,6 @@ func (rep *Report) planned(p *plan, maxBatch, samples int) {
 	for _, u := range p.updates {
 		perType[u.key.Type]++
 		seg := u.next.Segment
-		if seg == "" {
-			seg = moveInactive
-		}
 		rep.ChangesBySegment[seg]++
 		for f := range u.fields {
 			rep.FieldChanges[f]++
@@ -187,6 +186,9 @@ func (rep *Report) Print(w io.Writer) {
 	if rep.Repaired > 0 {
 		fmt.Fprintf(w, "repaired: %d customers had values changed in the CRM (e.g. %s); they are written back\n",
 			rep.Repaired, strings.Join(rep.SampleRepaired, ", "))
+	}
+	if rep.Restored > 0 {
+		fmt.Fprintf(w, "restored: %d customers deleted earlier are back in the CRM and written again\n", rep.Restored)
 	}
 	if rep.Inactivated > 0 {
 		fmt.Fprintf(w, "stopped qualifying: %d (inactive treatment)\n", rep.Inactivated)

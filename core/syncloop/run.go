@@ -88,8 +88,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := r.fixAsOf(); err != nil {
 		return r.rep, err
 	}
-	err := r.steps(ctx)
-	if err != nil {
+	if err := r.steps(ctx); err != nil {
+		// The run stays in flight: the next one resumes it with this asof,
+		// so the CRM ends as if this run had never stopped.
 		r.noteStop(err)
 		return r.rep, err
 	}
@@ -99,6 +100,21 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	return r.rep, nil
+}
+
+// Interrupted reports the asof of a run that was killed, cancelled or
+// failed before it finished: the next run resumes it, so the daemon runs one
+// at start instead of waiting for the next tick.
+func Interrupted(db *state.DB) (time.Time, bool) {
+	b, err := db.Meta(metaInflightAsOf)
+	if err != nil || len(b) == 0 {
+		return time.Time{}, false
+	}
+	i, err := rfm.ParseInstant(string(b))
+	if err != nil {
+		return time.Time{}, false
+	}
+	return i.Time(), true
 }
 
 func (r *run) steps(ctx context.Context) error {
@@ -154,19 +170,18 @@ func (r *run) steps(ctx context.Context) error {
 	return nil
 }
 
-// fixAsOf fixes the run's one asof. An interrupted run's asof is reused when
-// the restart comes soon after, so a crash and a restart write exactly what
-// an uninterrupted run would have (segment_changed_at included).
+// fixAsOf fixes the run's one asof. An unfinished run's asof is reused,
+// however long ago it was, so the restart writes exactly what the
+// uninterrupted run would have (segment_changed_at included); the run after
+// it uses its own time again.
 func (r *run) fixAsOf() error {
 	if !r.AsOf.IsZero() {
 		r.asof = rfm.InstantOf(r.AsOf)
 	} else {
 		r.asof = rfm.InstantOf(r.now)
-		if b, err := r.db.Meta(metaInflightAsOf); err == nil && len(b) > 0 {
-			if prev, err := rfm.ParseInstant(string(b)); err == nil && r.now.Sub(prev.Time()) < resumeWithin && prev.Time().Before(r.now.Add(time.Second)) {
-				r.asof = prev
-				r.rep.Resumed = true
-			}
+		if prev, ok := Interrupted(r.db); ok && !prev.After(r.now) {
+			r.asof = rfm.InstantOf(prev)
+			r.rep.Resumed = true
 		}
 	}
 	r.rep.AsOf = r.asof
@@ -175,9 +190,6 @@ func (r *run) fixAsOf() error {
 	}
 	return r.db.SetMeta(metaInflightAsOf, []byte(r.asof.String()))
 }
-
-// resumeWithin bounds how stale an interrupted run's asof may be to reuse it.
-const resumeWithin = 6 * time.Hour
 
 func (r *run) checkPullFingerprint() error {
 	old, err := r.db.Fingerprint(state.FingerprintPull)

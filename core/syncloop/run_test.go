@@ -237,3 +237,44 @@ func TestRecalibrationReplacesStaleCuts(t *testing.T) {
 		t.Fatalf("within the period: %v, F distribution %v", rep.Recalibrated, rep.FDist)
 	}
 }
+
+func TestClearedCustomerReturnsAsWinBack(t *testing.T) {
+	e := newEnv(t) // default inactive treatment: clear
+	if _, err := e.run(nil); err != nil {
+		t.Fatal(err)
+	}
+	e.crm.DeleteOrder("A-a")
+	e.crm.Advance(time.Hour)
+	if _, err := e.run(nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.crm.Fields(key(0)); got["seg"] != "" || got["code"] != "" {
+		t.Fatalf("inactive customer not cleared: %v", got)
+	}
+	e.crm.PutOrder("A-z", key(0), t0, "5", true)
+	e.crm.Advance(time.Hour)
+	if _, err := e.run(nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.crm.Fields(key(0)); got["seg"] == "" || got["prev"] != "inactive" {
+		t.Fatalf("returning customer: %v, want previous segment inactive (a win-back, not a new customer)", got)
+	}
+}
+
+func TestGoneCustomerRestoredInCRMIsWrittenAgain(t *testing.T) {
+	e := newEnv(t)
+	e.crm.RemoveCustomer(key(3))
+	rep, err := e.run(nil)
+	if err != nil || rep.NotFound != 1 {
+		t.Fatalf("first run: not found %d, err %v", rep.NotFound, err)
+	}
+	e.crm.AddCustomer(key(3)) // restored from the CRM's recycle bin
+	e.crm.Advance(time.Hour)
+	rep, err = e.run(nil)
+	if err != nil || rep.Restored != 1 || rep.Written != 1 {
+		t.Fatalf("after restore: restored %d, written %d, err %v", rep.Restored, rep.Written, err)
+	}
+	if e.crm.Fields(key(3))["seg"] == "" {
+		t.Fatal("restored customer has no segment")
+	}
+}

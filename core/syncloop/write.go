@@ -49,8 +49,9 @@ func (r *run) writeBatch(ctx context.Context, batch []update) error {
 	}
 	for _, k := range res.NotFound {
 		if u := byKey[k]; u != nil {
-			// Deleted or merged in the CRM: remember it so it is not retried forever.
-			gone := u.next
+			// Deleted or merged in the CRM: remember it so it is not retried
+			// forever, keeping what the CRM last accepted (not what it refused).
+			gone := u.prev
 			gone.GoneAt = r.asof
 			commit[k] = &gone
 			r.rep.NotFound++

@@ -1,0 +1,112 @@
+package hubspot
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/rfmsync/rfmsync/core/connector"
+)
+
+// customers reads the associations of from-records to the customer object
+// in v4 batch reads of up to 1,000 inputs, following each input's own
+// paging, and picks one customer per record by the attribution rule.
+// Records without associations come back as 207 NO_ASSOCIATIONS_FOUND
+// errors (§3.2): they simply have no customer.
+func (c *Connector) customers(ctx context.Context, from string, ids []string) (map[string]string, error) {
+	if len(ids) == 0 {
+		return map[string]string{}, nil
+	}
+	targets := map[string]map[string]bool{} // from ID → target ID → primary
+	pending := make([]assocInput, len(ids))
+	for i, id := range ids {
+		pending[i] = assocInput{ID: id}
+	}
+	for len(pending) > 0 {
+		batch := pending[:min(len(pending), MaxReadBatch)]
+		pending = pending[len(batch):]
+		sent := map[string]string{}
+		for _, in := range batch {
+			sent[in.ID] = in.After
+		}
+		var resp assocResponse
+		_, err := c.http.DoJSON(ctx, http.MethodPost, c.p.assocBatchRead(from, c.o.Object), nil, assocRequest{Inputs: batch}, &resp)
+		if err != nil {
+			return nil, fmt.Errorf("read %s→%s associations: %w", from, c.o.Object, err)
+		}
+		for _, r := range resp.Results {
+			id := string(r.From.ID)
+			if targets[id] == nil {
+				targets[id] = map[string]bool{}
+			}
+			for _, t := range r.To {
+				tid := string(t.ToObjectID)
+				targets[id][tid] = targets[id][tid] || c.isPrimary(from, t.AssociationTypes)
+			}
+			if next := r.Paging.nextAfter(); next != "" && next != sent[id] {
+				pending = append(pending, assocInput{ID: id, After: next})
+			}
+		}
+		for _, e := range resp.Errors {
+			if e.subCategory() != "crm.associations.NO_ASSOCIATIONS_FOUND" && e.Category != "OBJECT_NOT_FOUND" {
+				c.log.Warn("association read reported an error; the record is left without a customer",
+					"from", from, "category", e.Category, "message", e.Message)
+			}
+		}
+	}
+	out := make(map[string]string, len(targets))
+	for id, ts := range targets {
+		if pick := c.pick(ts); pick != "" {
+			out[id] = pick
+		}
+	}
+	return out, nil
+}
+
+// isPrimary reports a primary association: deal→company typeId 5, or any
+// type labelled "Primary" (§3.4).
+func (c *Connector) isPrimary(from string, types []assocType) bool {
+	for _, t := range types {
+		if from == "deals" && c.o.Object == "companies" && t.Category == "HUBSPOT_DEFINED" && t.TypeID == 5 {
+			return true
+		}
+		if t.Label != nil && strings.EqualFold(*t.Label, "Primary") {
+			return true
+		}
+	}
+	return false
+}
+
+// pick applies the attribution rule: with primary, the lowest-ID primary
+// target if any; otherwise the lowest ID, so the choice is stable.
+func (c *Connector) pick(ts map[string]bool) string {
+	best, bestPrimary := "", false
+	usePrimary := c.o.attribution() == AttributionPrimary
+	for id, primary := range ts {
+		p := usePrimary && primary
+		switch {
+		case best == "", p && !bestPrimary, p == bestPrimary && compareIDs(id, best) < 0:
+			best, bestPrimary = id, p
+		}
+	}
+	return best
+}
+
+// RereadCustomers implements connector.AssociationRereader with the same
+// association reads and attribution rule as the pull.
+func (c *Connector) RereadCustomers(ctx context.Context, source string, orderIDs []string) (map[string]connector.CustomerKey, error) {
+	src, err := c.source(source)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := c.customers(ctx, src.object, orderIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]connector.CustomerKey, len(ids))
+	for order, customer := range ids {
+		out[order] = connector.CustomerKey{Type: c.o.Object, ID: customer}
+	}
+	return out, nil
+}
