@@ -39,7 +39,7 @@ func newConformanceFake(t *testing.T, source string, object hubspottest.ObjectTy
 			RefreshTokens: map[string][]string{"rt-conformance": nil}},
 		SearchLag: 30 * time.Second,
 	})
-	g := &gate{s: s, removed: map[string]bool{}, rejected: map[string]bool{}}
+	g := &gate{s: s, rejected: map[string]bool{}}
 	srv := httptest.NewServer(g)
 	t.Cleanup(srv.Close)
 	f := &conformanceFake{s: s, gate: g, url: srv.URL, source: source, object: object}
@@ -141,8 +141,12 @@ func (f *conformanceFake) Reassign(_ testing.TB, id string, to connector.Custome
 	f.associate(id, to.ID)
 }
 
-func (f *conformanceFake) RemoveCustomer(_ testing.TB, k connector.CustomerKey) { f.gate.remove(k.ID) }
-func (f *conformanceFake) RejectWrites(_ testing.TB, k connector.CustomerKey)   { f.gate.reject(k.ID) }
+// RemoveCustomer deletes the record as HubSpot does: it is archived, loses
+// its associations, and reads and writes to it answer OBJECT_NOT_FOUND.
+func (f *conformanceFake) RemoveCustomer(_ testing.TB, k connector.CustomerKey) {
+	f.s.Archive(f.object, k.ID)
+}
+func (f *conformanceFake) RejectWrites(_ testing.TB, k connector.CustomerKey) { f.gate.reject(k.ID) }
 
 func (f *conformanceFake) Inject(fault conformance.Fault) {
 	switch fault {
@@ -181,25 +185,16 @@ func (f *conformanceFake) Fields(_ testing.TB, k connector.CustomerKey) map[stri
 	return out
 }
 
-// gate sits in front of the fake and models two things hubspottest does
-// not, on batch/update only:
-//
-//   - removed customers: the suite expects orders to stay attributed to a
-//     deleted customer while writes to it fail. In hubspottest an archived
-//     or merged contact also loses its associations, so the connector (like
-//     real HubSpot) stops attributing to it; here the record stays readable
-//     and writes to it answer 207 OBJECT_NOT_FOUND, as for a record deleted
-//     between the pull and the write.
-//   - rejected customers: hubspottest validates values per property, not
-//     per record; here any batch holding a rejected record answers the
-//     whole-batch 400 a portal validation rule gives (§5.3).
+// gate sits in front of the fake and models what hubspottest does not, on
+// batch/update only: hubspottest validates values per property, not per
+// record, so here any batch holding a rejected record answers the
+// whole-batch 400 a portal validation rule gives (§5.3).
 type gate struct {
-	s                 *hubspottest.Server
-	mu                sync.Mutex
-	removed, rejected map[string]bool
+	s        *hubspottest.Server
+	mu       sync.Mutex
+	rejected map[string]bool
 }
 
-func (g *gate) remove(id string) { g.mu.Lock(); g.removed[id] = true; g.mu.Unlock() }
 func (g *gate) reject(id string) { g.mu.Lock(); g.rejected[id] = true; g.mu.Unlock() }
 
 func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -215,58 +210,16 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = json.Unmarshal(body, &req)
 	g.mu.Lock()
-	var removed []string
-	keep := map[int]bool{}
-	for i, in := range req.Inputs {
+	for _, in := range req.Inputs {
 		if g.rejected[in.ID] {
 			g.mu.Unlock()
 			rejectBatch(w, in.ID)
 			return
 		}
-		if g.removed[in.ID] {
-			removed = append(removed, in.ID)
-		} else {
-			keep[i] = true
-		}
 	}
 	g.mu.Unlock()
-	if len(removed) == 0 {
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		g.s.ServeHTTP(w, r)
-		return
-	}
-	var raw struct {
-		Inputs []json.RawMessage `json:"inputs"`
-	}
-	_ = json.Unmarshal(body, &raw)
-	resp := map[string]any{"status": "COMPLETE", "results": []any{}}
-	status := http.StatusMultiStatus
-	if len(keep) > 0 {
-		var kept []json.RawMessage
-		for i, in := range raw.Inputs {
-			if keep[i] {
-				kept = append(kept, in)
-			}
-		}
-		nb, _ := json.Marshal(map[string]any{"inputs": kept})
-		r2 := r.Clone(r.Context())
-		r2.Body, r2.ContentLength = io.NopCloser(bytes.NewReader(nb)), int64(len(nb))
-		rec := httptest.NewRecorder()
-		g.s.ServeHTTP(rec, r2)
-		if rec.Code != http.StatusOK && rec.Code != http.StatusMultiStatus {
-			copyResponse(w, rec)
-			return
-		}
-		_ = json.Unmarshal(rec.Body.Bytes(), &resp)
-	}
-	errs, _ := resp["errors"].([]any)
-	resp["errors"] = append(errs, map[string]any{"status": "error", "category": "OBJECT_NOT_FOUND",
-		"message": "Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.",
-		"context": map[string][]string{"ids": removed}})
-	resp["numErrors"] = len(errs) + 1
-	w.Header().Set("Content-Type", "application/json;charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(resp)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	g.s.ServeHTTP(w, r)
 }
 
 // rejectBatch answers HubSpot's whole-batch 400 for one bad value.
