@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/crmerr"
+	"github.com/rfmsync/rfmsync/core/crmhttp"
 )
 
 // customers reads the associations of from-records to the customer object
@@ -50,8 +52,10 @@ func (c *Connector) customers(ctx context.Context, from string, ids []string) (m
 		}
 		for _, e := range resp.Errors {
 			if e.subCategory() != "crm.associations.NO_ASSOCIATIONS_FOUND" && e.Category != "OBJECT_NOT_FOUND" {
-				c.log.Warn("association read reported an error; the record is left without a customer",
-					"from", from, "category", e.Category, "message", e.Message)
+				// An unexplained per-record error must not read as "no customer":
+				// that would detach the order. The run stops and the next retries.
+				return nil, &crmerr.Error{Class: crmerr.Transient, Status: http.StatusMultiStatus, Code: e.Category,
+					Message: fmt.Sprintf("read %s→%s associations: a record failed: %s", from, c.o.Object, crmhttp.RedactString(e.Message))}
 			}
 		}
 	}
