@@ -16,7 +16,7 @@ import (
 // BAD_REFRESH_TOKEN.
 func newAuth(o *Options, p paths, now func() time.Time, transport http.RoundTripper, log *slog.Logger) (crmhttp.Auth, error) {
 	if o.OAuth == nil {
-		return crmhttp.StaticBearer(o.token), nil
+		return crmhttp.NewStaticBearer(o.token), nil
 	}
 	tokenURL := o.OAuth.TokenURL
 	if tokenURL == "" {

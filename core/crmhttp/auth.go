@@ -37,6 +37,13 @@ type StatsBinder interface {
 // cannot be renewed, so a 401 is final at once.
 type StaticBearer string
 
+// NewStaticBearer returns the token as an Auth and registers it, so no
+// message that quotes it can leak it (see RegisterSecret).
+func NewStaticBearer(token string) StaticBearer {
+	RegisterSecret(token)
+	return StaticBearer(token)
+}
+
 // Authorize sets the Authorization header.
 func (s StaticBearer) Authorize(_ context.Context, req *http.Request) error {
 	req.Header.Set("Authorization", "Bearer "+string(s))

@@ -66,6 +66,8 @@ func NewOAuthRefresh(cfg OAuthConfig) (*TokenAuth, error) {
 	if u, err := url.Parse(cfg.TokenURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, errors.New("oauth: token URL must be an absolute http(s) URL")
 	}
+	RegisterSecret(cfg.ClientSecret)
+	RegisterSecret(cfg.RefreshToken)
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 30 * time.Second
 	}

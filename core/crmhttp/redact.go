@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Redacted replaces every secret value the helpers below remove.
@@ -42,11 +43,40 @@ func quoteAll(ss []string) []string {
 }
 
 // RedactString removes credential values from free text: secret key/value
-// pairs in query, form or JSON syntax, and tokens after "Bearer"/"Basic".
+// pairs in query, form or JSON syntax, tokens after "Bearer"/"Basic", and
+// any value registered with RegisterSecret wherever it appears, so a CRM
+// that quotes a bare token back in a message cannot leak it.
 // Used on every CRM message and error text the client passes on or logs.
 func RedactString(s string) string {
 	s = keyValueRe.ReplaceAllString(s, "${1}"+Redacted)
-	return schemeRe.ReplaceAllString(s, "${1}${2}"+Redacted)
+	s = schemeRe.ReplaceAllString(s, "${1}${2}"+Redacted)
+	known.RLock()
+	defer known.RUnlock()
+	for v := range known.values {
+		s = strings.ReplaceAll(s, v, Redacted)
+	}
+	return s
+}
+
+// minSecretLen keeps short values (which could be ordinary words) out of
+// the registry; real tokens and secrets are far longer.
+const minSecretLen = 8
+
+var known = struct {
+	sync.RWMutex
+	values map[string]struct{}
+}{values: map[string]struct{}{}}
+
+// RegisterSecret makes RedactString remove v wherever it appears. Connectors
+// register their tokens, client secrets and passwords when they are built,
+// and the OAuth client registers every token it receives.
+func RegisterSecret(v string) {
+	if len(v) < minSecretLen {
+		return
+	}
+	known.Lock()
+	known.values[v] = struct{}{}
+	known.Unlock()
 }
 
 // IsSecretKey reports whether a parameter, field or header name carries a credential.

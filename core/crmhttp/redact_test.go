@@ -138,3 +138,17 @@ func TestSecretsNeverLeak(t *testing.T) {
 		t.Errorf("expected retry logs to check, got:\n%s", logs.String())
 	}
 }
+
+func TestRegisteredSecretsAreRedactedAnywhere(t *testing.T) {
+	tok := "pat-na1-5f0e3a1c-0000-4b7e-9d3c-abcdefabcdef"
+	NewStaticBearer(tok)
+	msg := "The token " + tok + " is not allowed to write property rfm_r"
+	got := RedactString(msg)
+	if strings.Contains(got, tok) || !strings.Contains(got, Redacted) || !strings.Contains(got, "rfm_r") {
+		t.Fatalf("RedactString(%q) = %q", msg, got)
+	}
+	RegisterSecret("short") // too short to be a credential: ordinary words stay
+	if got := RedactString("a short message"); got != "a short message" {
+		t.Fatalf("short value redacted: %q", got)
+	}
+}

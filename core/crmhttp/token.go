@@ -192,6 +192,8 @@ func (a *TokenAuth) renew(ctx context.Context) (*oauth2.Token, error) {
 	if tok.RefreshToken == "" {
 		tok.RefreshToken = cur.RefreshToken // servers that do not rotate omit it
 	}
+	RegisterSecret(tok.AccessToken)
+	RegisterSecret(tok.RefreshToken)
 	var refreshAt time.Time
 	switch {
 	case tok.ExpiresIn > 0:
