@@ -7,7 +7,7 @@
 // orders the calls (a cursor is committed with its page; published values
 // only after the CRM accepted them); this package makes each one atomic.
 //
-// Methods that take a callback (ForEachFact, Customers, ForEachPublished) run
+// Methods that take a callback (Customers, ForEachPublished) run
 // it inside a read transaction: the callback must not call a mutating method
 // of the same DB, or it may deadlock when bbolt needs to grow the file.
 // Collect first, then write.

@@ -214,24 +214,6 @@ func (db *DB) ResetSource(source string) error {
 	})
 }
 
-// ForEachFact calls fn with every fact of source, in order id byte order.
-// fn runs inside a read transaction: see the package comment.
-func (db *DB) ForEachFact(source string, fn func(Fact) error) error {
-	return db.bolt.View(func(tx *bolt.Tx) error {
-		facts := tx.Bucket(bucketFacts).Bucket([]byte(source))
-		if facts == nil {
-			return nil
-		}
-		return facts.ForEach(func(k, v []byte) error {
-			f, err := decodeFact(k, v)
-			if err != nil {
-				return fmt.Errorf("%s: %w", source, err)
-			}
-			return fn(f)
-		})
-	})
-}
-
 // Fact returns the fact state holds for order id of source.
 func (db *DB) Fact(source, id string) (Fact, bool, error) {
 	var f Fact
@@ -298,4 +280,32 @@ func decodeFact(id, v []byte) (Fact, error) {
 		return Fact{}, fmt.Errorf("fact %q: %w", id, err)
 	}
 	return f, nil
+}
+
+// FactsAfter returns up to limit facts of source whose order id sorts after
+// afterID ("" = from the start), in order id byte order. Long scans page
+// with it, so neither memory nor a read transaction spans the whole source
+// while the CRM is asked about each page.
+func (db *DB) FactsAfter(source, afterID string, limit int) ([]Fact, error) {
+	var out []Fact
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		facts := tx.Bucket(bucketFacts).Bucket([]byte(source))
+		if facts == nil {
+			return nil
+		}
+		c := facts.Cursor()
+		k, v := c.Seek([]byte(afterID))
+		if k != nil && afterID != "" && string(k) == afterID {
+			k, v = c.Next()
+		}
+		for ; k != nil && len(out) < limit; k, v = c.Next() {
+			f, err := decodeFact(k, v)
+			if err != nil {
+				return fmt.Errorf("%s: %w", source, err)
+			}
+			out = append(out, f)
+		}
+		return nil
+	})
+	return out, err
 }

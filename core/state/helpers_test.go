@@ -106,8 +106,12 @@ func dbModel(t testing.TB, db *DB) model {
 	m := model{}
 	for _, s := range srcs {
 		m[s] = map[string]Fact{}
-		if err := db.ForEachFact(s, func(f Fact) error { m[s][f.OrderID] = f; return nil }); err != nil {
+		facts, err := db.FactsAfter(s, "", 1<<30)
+		if err != nil {
 			t.Fatal(err)
+		}
+		for _, f := range facts {
+			m[s][f.OrderID] = f
 		}
 	}
 	return m

@@ -146,3 +146,42 @@ func decodePublished(v []byte) (Published, error) {
 	}
 	return p, nil
 }
+
+// PublishedAfter returns up to limit published records whose key sorts
+// after the given one (the zero key = from the start), in key order, for
+// scans that page through every customer.
+func (db *DB) PublishedAfter(after connector.CustomerKey, limit int) ([]connector.CustomerKey, []Published, error) {
+	var keys []connector.CustomerKey
+	var pubs []Published
+	var seek []byte
+	if after != (connector.CustomerKey{}) {
+		var err error
+		if seek, err = customerKey(after); err != nil {
+			return nil, nil, err
+		}
+	}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketPublished).Cursor()
+		k, v := c.First()
+		if seek != nil {
+			k, v = c.Seek(seek)
+			if k != nil && bytes.Equal(k, seek) {
+				k, v = c.Next()
+			}
+		}
+		for ; k != nil && len(keys) < limit; k, v = c.Next() {
+			key, err := parseCustomerKey(k)
+			if err != nil {
+				return err
+			}
+			p, err := decodePublished(v)
+			if err != nil {
+				return fmt.Errorf("published %s: %w", key, err)
+			}
+			keys = append(keys, key)
+			pubs = append(pubs, p)
+		}
+		return nil
+	})
+	return keys, pubs, err
+}

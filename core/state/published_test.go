@@ -1,6 +1,7 @@
 package state
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -61,5 +62,57 @@ func TestPublishedRoundTripAndDelete(t *testing.T) {
 	}
 	if _, ok, err := db.Published(cust("never")); ok || err != nil {
 		t.Fatalf("Published(never) = %v, %v", ok, err)
+	}
+}
+
+func TestPagingHelpers(t *testing.T) {
+	db, _ := openTemp(t)
+	var changes []Change
+	for i := 0; i < 25; i++ {
+		changes = append(changes, put(fmt.Sprintf("o%02d", i), cust(fmt.Sprintf("c%02d", i%7)), asof-day, money(int64(i))))
+	}
+	if _, err := db.ApplyPage("deals", changes, []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	after := ""
+	for {
+		page, err := db.FactsAfter("deals", after, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, f := range page {
+			ids = append(ids, f.OrderID)
+		}
+		after = page[len(page)-1].OrderID
+	}
+	if len(ids) != 25 || ids[0] != "o00" || ids[24] != "o24" {
+		t.Fatalf("paged facts = %v", ids)
+	}
+	pubs := map[connector.CustomerKey]*Published{}
+	for i := 0; i < 7; i++ {
+		pubs[cust(fmt.Sprintf("c%02d", i))] = &Published{Segment: "s"}
+	}
+	if err := db.CommitPublished(pubs); err != nil {
+		t.Fatal(err)
+	}
+	var seen []connector.CustomerKey
+	var from connector.CustomerKey
+	for {
+		keys, _, err := db.PublishedAfter(from, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(keys) == 0 {
+			break
+		}
+		seen = append(seen, keys...)
+		from = keys[len(keys)-1]
+	}
+	if len(seen) != 7 || seen[0].ID != "c00" || seen[6].ID != "c06" {
+		t.Fatalf("paged published = %v", seen)
 	}
 }

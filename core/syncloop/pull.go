@@ -124,13 +124,18 @@ func (r *run) associationRescan(ctx context.Context, source string) error {
 	if !ok || !r.due("association_rescan."+source, ar.AssociationRescanEvery()) {
 		return nil
 	}
-	var facts []state.Fact
-	if err := r.db.ForEachFact(source, func(f state.Fact) error { facts = append(facts, f); return nil }); err != nil {
-		return err
-	}
 	batch := max(1, ar.RereadBatch())
-	for start := 0; start < len(facts); start += batch {
-		chunk := facts[start:min(start+batch, len(facts))]
+	// Page through the held facts, one connector batch at a time, so memory
+	// stays at one batch however many orders the state holds.
+	for after := ""; ; {
+		chunk, err := r.db.FactsAfter(source, after, batch)
+		if err != nil {
+			return err
+		}
+		if len(chunk) == 0 {
+			break
+		}
+		after = chunk[len(chunk)-1].OrderID
 		ids := make([]string, len(chunk))
 		for i, f := range chunk {
 			ids[i] = f.OrderID

@@ -20,71 +20,80 @@ func (r *run) repair(ctx context.Context) error {
 	if !ok || r.DryRun || !r.due("repair", fr.RepairEvery()) {
 		return nil
 	}
-	type held struct {
-		key connector.CustomerKey
-		pub state.Published
-	}
-	var all []held
-	err := r.db.ForEachPublished(func(k connector.CustomerKey, p state.Published) error {
-		// Gone customers are read too: a record restored in the CRM comes back.
-		if p.GoneAt != 0 || len(p.Fields) > 0 {
-			all = append(all, held{k, p})
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
 	names := slices.Sorted(maps.Values(r.Fields))
 	batch := max(1, fr.ReadBatch())
-	for start := 0; start < len(all); start += batch {
-		chunk := all[start:min(start+batch, len(all))]
-		keys := make([]connector.CustomerKey, len(chunk))
-		for i, h := range chunk {
-			keys[i] = h.key
+	// Page through the published records a batch at a time: memory holds
+	// one batch, and no read transaction stays open across CRM calls.
+	for after := (connector.CustomerKey{}); ; {
+		keys, pubs, err := r.db.PublishedAfter(after, batch)
+		if err != nil {
+			return err
 		}
-		got, err := fr.ReadFields(ctx, keys, names)
+		if len(keys) == 0 {
+			break
+		}
+		after = keys[len(keys)-1]
+		var ask []connector.CustomerKey
+		var held []state.Published
+		for i, p := range pubs {
+			// Gone customers are read too: a record restored in the CRM comes back.
+			if p.GoneAt != 0 || len(p.Fields) > 0 {
+				ask = append(ask, keys[i])
+				held = append(held, p)
+			}
+		}
+		if len(ask) == 0 {
+			continue
+		}
+		got, err := fr.ReadFields(ctx, ask, names)
 		if err != nil {
 			return fmt.Errorf("repair pass: %w", err)
 		}
-		commit := map[connector.CustomerKey]*state.Published{}
-		for _, h := range chunk {
-			crm, exists := got[h.key]
-			if !exists {
-				if h.pub.GoneAt == 0 {
-					p := h.pub
-					p.GoneAt = r.asof
-					commit[h.key] = &p // counted as gone by the plan that follows
-				}
-				continue
-			}
-			p := h.pub
-			p.Fields = maps.Clone(h.pub.Fields)
-			changed := false
-			if p.GoneAt != 0 {
-				// Restored in the CRM: write to it again from what it holds now.
-				p.GoneAt = 0
-				changed = true
-				r.rep.Restored++
-			}
-			for f, ours := range h.pub.Fields {
-				if theirs := crm[f]; theirs != ours {
-					p.Fields[f] = theirs
-					changed = true
-				}
-			}
-			if changed {
-				commit[h.key] = &p
-				r.rep.Repaired++
-				r.rep.sample(&r.rep.SampleRepaired, h.key.String(), r.SampleSize)
-			}
-		}
-		if len(commit) > 0 {
-			if err := r.db.CommitPublished(commit); err != nil {
-				return err
-			}
+		if err := r.db.CommitPublished(r.repaired(ask, held, got)); err != nil {
+			return err
 		}
 	}
 	r.rep.Scans = append(r.rep.Scans, "repair pass")
 	return r.markDone("repair")
+}
+
+// repaired compares what the CRM holds with what was published and returns
+// the records to commit: gone ones marked, restored ones revived, and
+// changed values replaced by the CRM's, which the plan then writes back.
+func (r *run) repaired(keys []connector.CustomerKey, held []state.Published, got map[connector.CustomerKey]map[string]string) map[connector.CustomerKey]*state.Published {
+	commit := map[connector.CustomerKey]*state.Published{}
+	for i, key := range keys {
+		pub := held[i]
+		crm, exists := got[key]
+		if !exists {
+			if pub.GoneAt == 0 {
+				pub.GoneAt = r.asof
+				commit[key] = &pub // counted as gone by the plan that follows
+			}
+			continue
+		}
+		p := pub
+		p.Fields = maps.Clone(pub.Fields)
+		changed := false
+		if p.GoneAt != 0 {
+			// Restored in the CRM: write to it again from what it holds now.
+			p.GoneAt = 0
+			changed = true
+			r.rep.Restored++
+		}
+		for f, ours := range pub.Fields {
+			if theirs := crm[f]; theirs != ours {
+				p.Fields[f] = theirs
+				changed = true
+			}
+		}
+		if changed {
+			commit[key] = &p
+			if p.GoneAt == 0 && pub.GoneAt == 0 {
+				r.rep.Repaired++
+				r.rep.sample(&r.rep.SampleRepaired, key.String(), r.SampleSize)
+			}
+		}
+	}
+	return commit
 }
