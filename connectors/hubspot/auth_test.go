@@ -58,7 +58,7 @@ func TestOAuthRefreshMidRun(t *testing.T) {
 		}
 	})
 	var logs logBuffer
-	c := build(t, connectOpts(t, s, s.URL(), oauthSection(map[string]any{"page_size": 100, "read_batch": 100})), &logs)
+	c := build(t, connectOpts(t, s, s.URL(), oauthSection(map[string]any{"page_size": 100, "read_batch": 100, "first_pull": FirstPullSearch})), &logs)
 	recs, _, _ := pull(t, c, SourceDeals, nil, s.Now())
 	if len(byID(t, recs)) != 1000 {
 		t.Fatalf("read %d records, want 1000", len(recs))
@@ -121,7 +121,7 @@ func TestAuthFailuresAreNotRetried(t *testing.T) {
 	t.Run("530", func(t *testing.T) {
 		s := newFake(t, hubspottest.Options{})
 		s.FailNext(hubspottest.RouteSearch, 530)
-		_, err := connect(t, s, nil).ReadPage(context.Background(), connector.ReadRequest{Source: SourceDeals, Now: s.Now()})
+		_, err := connect(t, s, searchFirst).ReadPage(context.Background(), connector.ReadRequest{Source: SourceDeals, Now: s.Now()})
 		if !errors.Is(err, crmerr.ErrAuth) || s.Calls(hubspottest.AnyRoute) != 1 {
 			t.Errorf("error %v after %d calls, want auth after 1", err, s.Calls(hubspottest.AnyRoute))
 		}
@@ -149,7 +149,7 @@ func TestDailyLimitStopsUntilReset(t *testing.T) {
 	s := newFake(t, hubspottest.Options{})
 	seedDeals(s, 3)
 	s.InjectFault(hubspottest.RouteSearch, 1, hubspottest.Fault{Status: http.StatusTooManyRequests, Policy: hubspottest.PolicyDaily})
-	c := connect(t, s, map[string]any{"limits": map[string]any{"daily_reset_timezone": "America/New_York"}})
+	c := connect(t, s, map[string]any{"limits": map[string]any{"daily_reset_timezone": "America/New_York"}, "first_pull": FirstPullSearch})
 	_, err := c.ReadPage(context.Background(), connector.ReadRequest{Source: SourceDeals, Now: s.Now()})
 	ce, ok := crmerr.As(err)
 	ny, _ := time.LoadLocation("America/New_York")
@@ -201,7 +201,7 @@ func TestOwnDailyBudget(t *testing.T) {
 	// this connector makes in one account day.
 	s := newFake(t, noLimits(hubspottest.Options{}))
 	seedDeals(s, 10)
-	c := connect(t, s, map[string]any{"read_batch": 1, "page_size": 1, "limits": map[string]any{"daily": 3}})
+	c := connect(t, s, map[string]any{"read_batch": 1, "page_size": 1, "limits": map[string]any{"daily": 3}, "first_pull": FirstPullSearch})
 	var cur []byte
 	var err error
 	for i := 0; i < 3 && err == nil; i++ {
@@ -222,7 +222,7 @@ func TestTransientFailuresAreRetried(t *testing.T) {
 	s.InjectFault(hubspottest.RouteAssociations, 1, hubspottest.Fault{Status: http.StatusTooManyRequests, Policy: hubspottest.PolicySecondly})
 	s.InjectFault(hubspottest.RouteAssociations, 1, hubspottest.Fault{Status: 477, RetryAfter: 30})
 	start := s.Now()
-	c := connect(t, s, nil)
+	c := connect(t, s, searchFirst)
 	recs, _, _ := pull(t, c, SourceDeals, nil, s.Now())
 	if len(recs) != len(ids) {
 		t.Fatalf("read %d records", len(recs))
@@ -240,7 +240,7 @@ func TestTransientFailuresAreRetried(t *testing.T) {
 func TestLongMigrationStopsTheRun(t *testing.T) {
 	s := newFake(t, hubspottest.Options{})
 	s.InjectFault(hubspottest.RouteSearch, 1, hubspottest.Fault{Status: 477, RetryAfter: 6 * 3600})
-	_, err := connect(t, s, nil).ReadPage(context.Background(), connector.ReadRequest{Source: SourceDeals, Now: s.Now()})
+	_, err := connect(t, s, searchFirst).ReadPage(context.Background(), connector.ReadRequest{Source: SourceDeals, Now: s.Now()})
 	ce, ok := crmerr.As(err)
 	if !ok || ce.Class != crmerr.QuotaExhausted || !ce.ResetAt.Equal(s.Now().Add(6*time.Hour)) || s.Calls(hubspottest.AnyRoute) != 1 {
 		t.Errorf("error %v, want quota exhausted until the migration ends", err)

@@ -40,7 +40,7 @@ func TestConfigDefaults(t *testing.T) {
 	want := defaultOptions()
 	if o.BaseURL != want.BaseURL || o.APIVersion != "v3" || o.SearchLag != 5*time.Minute ||
 		o.DeletionScanEvery != 24*time.Hour || o.AssociationRescanEvery != 168*time.Hour || o.RepairEvery != 168*time.Hour ||
-		o.PageSize != 200 || o.ListPageSize != 100 || o.ReadBatch != 1000 || o.WriteBatch != 100 ||
+		o.PageSize != 200 || o.ListPageSize != 100 || o.FirstPull != FirstPullList || o.ReadBatch != 1000 || o.WriteBatch != 100 ||
 		o.Limits != want.Limits || o.Deals.AmountProperty != "amount_in_home_currency" ||
 		o.Deals.ClosedAtProperty != "closedate" || o.Orders.AmountProperty != "hs_total_price" ||
 		!o.Orders.SubtractRefunds || strings.Join(o.Sources, ",") != "deals" {
@@ -85,6 +85,7 @@ deletion_scan_every: 12h
 association_rescan_every: 2d
 repair_every: 0
 page_size: 100
+first_pull: search
 `
 	o, err := decodeYAML(t, src)
 	if err != nil {
@@ -92,7 +93,8 @@ page_size: 100
 	}
 	if o.clientSecret != "s3cret" || o.refreshToken != "rt" || o.APIVersion != "2026-03" ||
 		len(o.Deals.WonStages["12345678"]) != 2 || o.Orders.SubtractRefunds || o.Limits.TenSecond != 190 ||
-		o.AssociationRescanEvery != 48*time.Hour || o.RepairEvery != 0 || o.PageSize != 100 || o.attribution() != AttributionLowestID {
+		o.AssociationRescanEvery != 48*time.Hour || o.RepairEvery != 0 || o.PageSize != 100 || o.attribution() != AttributionLowestID ||
+		o.FirstPull != FirstPullSearch {
 		t.Errorf("decoded %#v", *o)
 	}
 	if p := newPaths(o.APIVersion); p.search("deals") != "/crm/objects/2026-03/deals/search" ||
@@ -118,6 +120,8 @@ func TestConfigErrorsNameKeys(t *testing.T) {
 		{"bad source", "token: x\nobject: contacts\nsources: [deals, tickets]\n", []string{"crm.hubspot.sources"}},
 		{"duplicate source", "token: x\nobject: contacts\nsources: [deals, deals]\n", []string{"crm.hubspot.sources"}},
 		{"bad attribution", "token: x\nobject: contacts\nattribution: first\n", []string{"crm.hubspot.attribution"}},
+		{"bad first pull", "token: x\nobject: contacts\nfirst_pull: export\n", []string{"crm.hubspot.first_pull"}},
+		{"empty first pull", "token: x\nobject: contacts\nfirst_pull: \"\"\n", []string{"crm.hubspot.first_pull"}},
 		{"bad version", "token: x\nobject: contacts\napi_version: v4\n", []string{"crm.hubspot.api_version"}},
 		{"http elsewhere", "token: x\nobject: contacts\nbase_url: http://api.hubapi.com\n", []string{"crm.hubspot.base_url"}},
 		{"limits", "token: x\nobject: contacts\nlimits: {ten_second: 1000, search_per_second: 10, daily: 0, daily_reset_timezone: Mars/Olympus}\n",

@@ -1,6 +1,8 @@
 // Package hubspot is rfmsync's HubSpot CRM connector: it reads won deals
 // and commerce orders incrementally through CRM search, attributes each to
-// a contact or company through v4 association batch reads, writes RFM
+// a contact or company through v4 association batch reads, backfills a
+// source's first pull through the list endpoint with associations inline
+// (then searches what changed while it listed), writes RFM
 // fields back with batch/update and reads them back with batch/read for the
 // repair pass. Limits, error bodies and quirks come from the contract in
 // hubspot.md; hubspottest is its fake.
@@ -40,8 +42,9 @@
 //	deletion_scan_every: 24h
 //	association_rescan_every: 168h
 //	repair_every: 168h           # read written fields back, rewrite hand edits; 0: never
+//	first_pull: list             # or search: how a source without a cursor is read
 //	page_size: 200               # per search request
-//	list_page_size: 100          # per archived-list request
+//	list_page_size: 100          # per list request (first pull, archived scan)
 //	read_batch: 1000             # records per page and association read
 //	write_batch: 100             # records per batch/update
 package hubspot

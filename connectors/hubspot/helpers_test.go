@@ -79,6 +79,10 @@ func connectOpts(t testing.TB, s *hubspottest.Server, url string, section map[st
 	return o
 }
 
+// searchFirst is the section of a test about the search path: the first
+// pull searches too, instead of listing (first_pull: list, the default).
+var searchFirst = map[string]any{"first_pull": FirstPullSearch}
+
 // connect builds a connector against the fake.
 func connect(t testing.TB, s *hubspottest.Server, section map[string]any) *Connector {
 	t.Helper()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,24 +14,42 @@ import (
 	"github.com/rfmsync/rfmsync/core/crmerr"
 )
 
-// cursor is a source's opaque position, stored by core as JSON. A pull
-// reads one window [Since, Until) of hs_lastmodifieddate, Until fixed at
-// now − search_lag when the window opens and kept until it is exhausted,
-// walking it by hs_object_id (keyset): every search starts at offset 0, so
-// the 10,000-result cap is never reached, and records sharing one
-// timestamp (HubSpot's bulk jobs) cannot make it loop. The next window
-// starts at Until inclusive (GTE) where this one stopped short of it (LT),
-// so windows never overlap: a record comes twice only when it changed in
-// between, the newer version last, which core's idempotent apply absorbs.
+// cursor is a source's opaque position, stored by core as JSON.
+//
+// In the search phase (Phase "", which every cursor written before the list
+// phase existed is) a pull reads one window [Since, Until) of
+// hs_lastmodifieddate, Until fixed at now − search_lag when the window opens
+// and kept until it is exhausted, walking it by hs_object_id (keyset): every
+// search starts at offset 0, so the 10,000-result cap is never reached, and
+// records sharing one timestamp (HubSpot's bulk jobs) cannot make it loop.
+// The next window starts at Until inclusive (GTE) where this one stopped
+// short of it (LT), so windows never overlap: a record comes twice only when
+// it changed in between, the newer version last, which core's idempotent
+// apply absorbs.
+//
+// In the list phase (Phase "list", a first pull with first_pull: list) the
+// pull walks the list endpoint from ListAfter, HubSpot's opaque paging
+// cursor, so a crash resumes the list where it stopped. Started is the
+// instant the list phase began; once the list is exhausted the cursor turns
+// into a search cursor with Since = Started − search_lag, so whatever
+// changed while the list was read is read again by search. Since and Until
+// stay zero in the list phase: code that predates it reads such a cursor as
+// a search from the beginning, a slower but complete pull.
 type cursor struct {
-	V     int    `json:"v"`
-	Since int64  `json:"since,omitempty"` // epoch ms, inclusive
-	Until int64  `json:"until,omitempty"` // epoch ms, exclusive; 0: no window open
-	After string `json:"after,omitempty"` // last record ID read in the open window
+	V         int    `json:"v"`
+	Phase     string `json:"phase,omitempty"`      // "" (search) or phaseList
+	Started   int64  `json:"started,omitempty"`    // list phase: epoch ms it began
+	ListAfter string `json:"list_after,omitempty"` // list phase: next page's cursor
+	Since     int64  `json:"since,omitempty"`      // epoch ms, inclusive
+	Until     int64  `json:"until,omitempty"`      // epoch ms, exclusive; 0: no window open
+	After     string `json:"after,omitempty"`      // last record ID read in the open window
 	// Currency is the one currency of a single-currency source, the first
 	// one seen unless configured.
 	Currency string `json:"currency,omitempty"`
 }
+
+// phaseList marks a cursor in a first pull's list phase.
+const phaseList = "list"
 
 const cursorVersion = 1
 
@@ -40,7 +59,7 @@ func parseCursor(b []byte) (cursor, error) {
 		return cursor{V: cursorVersion}, nil
 	}
 	var c cursor
-	if err := json.Unmarshal(b, &c); err != nil || c.V != cursorVersion {
+	if err := json.Unmarshal(b, &c); err != nil || c.V != cursorVersion || (c.Phase != "" && c.Phase != phaseList) {
 		return cursor{}, &crmerr.Error{Class: crmerr.Permanent, Message: "the stored HubSpot cursor is unreadable " +
 			"(written by another connector or version); reset the source's state to re-pull it"}
 	}
@@ -54,7 +73,8 @@ func (c cursor) encode() []byte {
 
 // ReadPage implements connector.Reader: up to read_batch records of the
 // source's open window (several searches of page_size), attributed by one
-// association read, and the cursor after them.
+// association read, and the cursor after them. A source without a cursor
+// starts with the list phase when first_pull is list (see readList).
 func (c *Connector) ReadPage(ctx context.Context, req connector.ReadRequest) (connector.Page, error) {
 	src, err := c.source(req.Source)
 	if err != nil {
@@ -67,6 +87,12 @@ func (c *Connector) ReadPage(ctx context.Context, req connector.ReadRequest) (co
 	now := req.Now
 	if now.IsZero() {
 		now = c.now()
+	}
+	if len(bytes.TrimSpace(req.Cursor)) == 0 && c.o.FirstPull == FirstPullList {
+		cur.Phase, cur.Started = phaseList, now.UnixMilli()
+	}
+	if cur.Phase == phaseList {
+		return c.readList(ctx, src, cur)
 	}
 	horizon := now.Add(-c.o.SearchLag).UnixMilli()
 	if cur.Until == 0 {
@@ -91,7 +117,7 @@ func (c *Connector) ReadPage(ctx context.Context, req connector.ReadRequest) (co
 		}
 		exhausted = len(resp.Results) == 0 || resp.Paging.nextAfter() == ""
 	}
-	records, err := c.records(ctx, src, objs, &cur)
+	records, err := c.records(ctx, src, objs, &cur, nil)
 	if err != nil {
 		return connector.Page{}, err
 	}
@@ -158,9 +184,14 @@ func compareIDs(a, b string) int {
 //
 // Only records that count need a customer, so only won records without a
 // problem are looked up: a page of lost deals costs no association read.
-func (c *Connector) records(ctx context.Context, src *source, objs []object, cur *cursor) ([]connector.Record, error) {
+// inline, if set, attributes a record from what its page already carries
+// (the list phase's inline associations); a record it cannot attribute
+// (ok false) is looked up like any other.
+func (c *Connector) records(ctx context.Context, src *source, objs []object, cur *cursor,
+	inline func(from string, o *object) (customer string, ok bool)) ([]connector.Record, error) {
 	out := make([]connector.Record, 0, len(objs))
 	var counting []string
+	known := map[string]string{}
 	for i := range objs {
 		o := &objs[i]
 		r := src.record(o)
@@ -168,7 +199,15 @@ func (c *Connector) records(ctx context.Context, src *source, objs []object, cur
 			r.Problem = checkCurrency(o.prop(src.currencyProp), src.pinned, cur)
 		}
 		if r.Status == StatusWon && r.Problem == "" {
-			counting = append(counting, r.OrderID)
+			id, ok := "", false
+			if inline != nil {
+				id, ok = inline(src.object, o)
+			}
+			if ok {
+				known[r.OrderID] = id
+			} else {
+				counting = append(counting, r.OrderID)
+			}
 		}
 		out = append(out, r)
 		for _, m := range strings.Split(o.prop(propMerged), ";") {
@@ -181,6 +220,7 @@ func (c *Connector) records(ctx context.Context, src *source, objs []object, cur
 	if err != nil {
 		return nil, err
 	}
+	maps.Copy(customers, known)
 	for i := range out {
 		if !out[i].Deleted {
 			out[i].Customer = connector.CustomerKey{Type: c.o.Object, ID: customers[out[i].OrderID]}

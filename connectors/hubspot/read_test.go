@@ -37,7 +37,7 @@ func TestPullBulkStampedPast10000(t *testing.T) {
 	}
 	s.BulkStamp(hubspottest.Deals, ids, stamp)
 	s.Advance(time.Minute) // past the fake's search lag
-	c := connect(t, s, nil)
+	c := connect(t, s, searchFirst)
 
 	recs, cur, pages := pull(t, c, SourceDeals, nil, s.Now())
 	got := byID(t, recs)
@@ -77,7 +77,7 @@ func TestPullBulkStampedPast10000(t *testing.T) {
 
 func TestPullWindowsAreLagSafe(t *testing.T) {
 	s := newFake(t, hubspottest.Options{SearchLag: 20 * time.Second})
-	c := connect(t, s, map[string]any{"search_lag": "1m"})
+	c := connect(t, s, map[string]any{"search_lag": "1m", "first_pull": FirstPullSearch})
 	old := s.CreateDeal(wonDeal("10", s.Now().Add(-48*time.Hour)))
 	s.Advance(10 * time.Minute)
 	fresh := s.CreateDeal(wonDeal("20", s.Now())) // inside the lag: not this run

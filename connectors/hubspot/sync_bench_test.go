@@ -64,9 +64,10 @@ func (w *syncBench) sync(b *testing.B) syncResult {
 // and is not counted in the ten-second burst (the fake, like HubSpot for
 // public apps, exempts it; the connector paces it in its own bucket), and
 // v4 association reads have their own 100 per 10 s on top of the burst
-// limit the connector also paces them by (§3.2). Separate budgets can be
-// spent at the same time, so the ceiling is the largest of them, not the
-// sum: max(non-search/19, search/5, associations/10) seconds.
+// limit the connector also paces them by (§3.2). Every other call shares
+// the burst limit of 190 per 10 s: the first pull's list calls, deletion
+// scans, batch reads and writes alike. Separate budgets can be spent at the
+// same time, so the ceiling is the largest of them, not the sum.
 func ceiling(calls map[string]int64) float64 {
 	var nonSearch int64
 	for k, n := range calls {
@@ -74,7 +75,18 @@ func ceiling(calls map[string]int64) float64 {
 			nonSearch += n
 		}
 	}
-	return max(float64(nonSearch)/19, float64(calls[KindSearch])/5, float64(calls[KindAssociations])/10)
+	return max(rolling(nonSearch, hubspottest.TierProfessional, 10), rolling(calls[KindSearch], 5, 1),
+		rolling(calls[KindAssociations], 100, 10))
+}
+
+// rolling is the least time, in seconds, n calls take under a rolling
+// window of limit calls per per seconds: the first limit calls go at once,
+// then each further limit calls wait one more window.
+func rolling(n int64, limit int, per float64) float64 {
+	if n == 0 {
+		return 0
+	}
+	return float64(ceilDiv(int(n), limit)-1) * per
 }
 
 // BenchmarkFirstSync100kContacts measures one full first sync of 100,000

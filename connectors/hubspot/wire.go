@@ -69,11 +69,26 @@ type searchRequest struct {
 	Limit        int           `json:"limit"`
 }
 
-// object is SimplePublicObject; property values are strings or null.
+// object is SimplePublicObject (WithAssociations, as the list endpoint
+// answers); property values are strings or null.
 type object struct {
 	ID         string             `json:"id"`
 	Properties map[string]*string `json:"properties"`
 	Archived   bool               `json:"archived"`
+	// Associations is the list's inline block, keyed by plural object type,
+	// without a key for a type the record has no associations to (§2.3).
+	Associations map[string]*inlineAssociations `json:"associations,omitempty"`
+}
+
+// inlineAssociations is one type's inline association block: at most 100
+// entries, one per association type (legacy type strings, so a primary
+// company comes twice), with paging when more exist (§2.3, §3.1).
+type inlineAssociations struct {
+	Results []struct {
+		ID   objectID `json:"id"`
+		Type string   `json:"type"`
+	} `json:"results"`
+	Paging *paging `json:"paging"`
 }
 
 // prop returns a property value, "" for null or absent.
