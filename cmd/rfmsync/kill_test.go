@@ -52,7 +52,7 @@ func isSearch(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/sea
 // identical CRM. (A first sync heals any crash by rewriting everything, so
 // the kill lands in the second, diff-only sync, where it matters.)
 func TestKilledSyncEndsInSameCRMState(t *testing.T) {
-	want := crmAfter(t, killCase{name: "uninterrupted"})
+	want, writes := crmAfter(t, killCase{name: "uninterrupted"})
 	if len(want) == 0 {
 		t.Fatal("the reference run wrote nothing")
 	}
@@ -61,10 +61,10 @@ func TestKilledSyncEndsInSameCRMState(t *testing.T) {
 		{name: "before the second write", match: isWrite, n: 2, before: true},
 		{name: "after the first write", match: isWrite, n: 1},
 		{name: "after the third write", match: isWrite, n: 3},
-		{name: "after the last write", match: isWrite, n: -1},
+		{name: "after the last write", match: isWrite, n: writes},
 	} {
 		t.Run(kc.name, func(t *testing.T) {
-			got := crmAfter(t, kc)
+			got, _ := crmAfter(t, kc)
 			if !maps.EqualFunc(got, want, maps.Equal) {
 				diff := 0
 				for id, w := range want {
@@ -81,10 +81,11 @@ func TestKilledSyncEndsInSameCRMState(t *testing.T) {
 	}
 }
 
-// crmAfter builds a fresh fake CRM, runs a sync that is killed as kc says
-// (if at all), runs it again to completion, and returns every contact's
-// RFM field values.
-func crmAfter(t *testing.T, kc killCase) map[string]map[string]string {
+// crmAfter builds a fresh fake CRM, runs a first sync, changes the CRM, runs
+// a second sync that is killed as kc says (if at all) and again to
+// completion, and returns every contact's RFM field values and the write
+// calls the second sync made.
+func crmAfter(t *testing.T, kc killCase) (map[string]map[string]string, int) {
 	t.Helper()
 	fake := hubspottest.New(hubspottest.Options{
 		Tokens: map[string][]string{"kill-token": nil}, BurstLimit: -1, SearchPerSecond: -1, AssociationBurst: -1,
@@ -156,10 +157,9 @@ fields: {r: rfm_r, f: rfm_f, m: rfm_m, rfm: rfm_code, segment: rfm_segment, mone
 	}
 	demo.Mutate(fake, base, 3, fake.Now())
 	args := []string{"once", "--config", cfgPath, "--asof", "2024-06-08T00:00:00Z"}
-	if kc.n == -1 {
-		// "After the last write": count the writes of an identical run first.
-		kc.n = writesOfFullRun(t, args)
-	}
+	mu.Lock()
+	writesBefore := writes
+	mu.Unlock()
 	for attempt := 0; attempt < 2; attempt++ {
 		cmd := exec.Command(os.Args[0])
 		cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join(args, "\n"))
@@ -202,40 +202,9 @@ fields: {r: rfm_r, f: rfm_f, m: rfm_m, rfm: rfm_code, segment: rfm_segment, mone
 		}
 		got[id] = vals
 	}
-	return got
-}
-
-// writesOfFullRun counts the write calls of an uninterrupted run over an
-// identical fake, so a kill can land on the last one.
-func writesOfFullRun(t *testing.T, args []string) int {
-	t.Helper()
-	fake := hubspottest.New(hubspottest.Options{
-		Tokens: map[string][]string{"kill-token": nil}, BurstLimit: -1, SearchPerSecond: -1, AssociationBurst: -1,
-	})
-	defer fake.Close()
-	base, err := demo.Seed(fake, synth.Spec{Customers: 120, Orders: 700, End: fake.Now().Add(-time.Hour), Years: 2, Seed: 9})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	cfg, _ := os.ReadFile(args[2])
-	cfg = bytes.ReplaceAll(cfg, []byte(filepath.Dir(args[2])), []byte(dir))
-	cfg = bytes.Replace(cfg, []byte("base_url: http://"), []byte("base_url: "+fake.URL()+" #"), 1)
-	path := filepath.Join(dir, "rfmsync.yaml")
-	os.WriteFile(path, cfg, 0o600)
-	var out, errb bytes.Buffer
-	if code := run([]string{"fields", "ensure", "--config", path}, &out, &errb); code != exitOK {
-		t.Fatalf("fields ensure: exit %d: %s", code, errb.String())
-	}
-	if code := run([]string{"once", "--config", path, "--asof", "2024-06-01T00:00:00Z"}, &out, &errb); code != exitOK {
-		t.Fatalf("first sync: exit %d: %s", code, errb.String())
-	}
-	demo.Mutate(fake, base, 3, fake.Now())
-	before := fake.WriteCalls()
-	if code := run([]string{"once", "--config", path, "--asof", args[4]}, &out, &errb); code != exitOK {
-		t.Fatalf("reference run: exit %d: %s", code, errb.String())
-	}
-	return fake.WriteCalls() - before
+	mu.Lock()
+	defer mu.Unlock()
+	return got, writes - writesBefore
 }
 
 // TestSIGTERMAbandonsBatchAndExitsZero stops the daemon with SIGTERM while a
