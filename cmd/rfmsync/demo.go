@@ -43,8 +43,8 @@ crm:
     deletion_scan_every: 1m
     association_rescan_every: 1m
     repair_every: 1m
+    property_group: rfm
 fields:
-  group: rfm
   r: rfm_r
   f: rfm_f
   m: rfm_m

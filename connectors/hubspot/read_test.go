@@ -233,12 +233,19 @@ func TestAttribution(t *testing.T) {
 	// The rescan sees a re-association the modified date does not show.
 	s.Dissociate(hubspottest.Deals, many, hubspottest.Contacts, contacts[1])
 	c := connect(t, s, nil)
-	now, err := c.RereadCustomers(context.Background(), SourceDeals, []string{many, primary, none})
+	now, err := c.RereadOrders(context.Background(), SourceDeals, []string{many, primary, none})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(now) != 1 || now[many] != (connector.CustomerKey{Type: "contacts", ID: contacts[2]}) {
-		t.Errorf("reread: %+v, want only %s → %s", now, many, contacts[2])
+	// Every id is answered, customer-only: a missing one would read as deleted.
+	want := map[string]connector.CustomerKey{many: {Type: "contacts", ID: contacts[2]}, primary: {}, none: {}}
+	if len(now) != 3 {
+		t.Fatalf("reread answered %d of 3 ids: %+v", len(now), now)
+	}
+	for _, r := range now {
+		if !r.CustomerOnly || r.Customer != want[r.OrderID] {
+			t.Errorf("reread %s: %+v, want customer-only %v", r.OrderID, r, want[r.OrderID])
+		}
 	}
 }
 

@@ -28,8 +28,22 @@ type Record struct {
 	OrderID string
 	// Customer is who the revenue is attributed to; ID "" means nobody.
 	Customer CustomerKey
+	// ClosedAt is an RFC 3339 instant with its offset (Z, ±hh:mm or
+	// Salesforce's ±hhmm) or a date alone (00:00 UTC). A datetime without
+	// an offset is skipped as no_offset, never read as UTC: convert
+	// server-local times with rfm.ParseLocal first.
 	ClosedAt string
-	Amount   string
+	// Amount is a decimal in the home currency (convert with rfm.ConvertRate).
+	Amount string
+	// Currency, when set, is the currency Amount is in; core keeps one
+	// currency per source (the pinned one, else the first seen) and skips
+	// any other as second_currency. Leave it empty for amounts already in
+	// the home currency.
+	Currency string
+	// CustomerOnly marks a re-read answer that re-established only the
+	// customer (an association or contact-role read): core keeps the held
+	// order's other values and moves it to Customer.
+	CustomerOnly bool
 	// Status is "won" when the connector classified the record as won;
 	// anything else does not count.
 	Status string
@@ -81,13 +95,34 @@ type WriteResult struct {
 	NotFound []CustomerKey
 	// Rejected maps a key to why its values were refused (value-level only).
 	Rejected map[CustomerKey]string
+	// RetryLater maps a key to a transient reason its write did not land
+	// (Salesforce UNABLE_TO_LOCK_ROW, a timeout): counted, reported, not
+	// committed, so the next run writes it again.
+	RetryLater map[CustomerKey]string
+	// Calls is the number of API calls the batch took; 0 counts as 1. A
+	// connector that writes one record per call reports one per record.
+	Calls int
 }
 
 // Writer writes field values back, one batch per call.
 type Writer interface {
 	// MaxBatch is the largest number of updates one WriteBatch accepts.
+	// A CRM that updates one record per call can still take a batch and
+	// write it over a bounded number of sessions under one shared pacer.
 	MaxBatch() int
+	// WriteBatch writes updates of one customer type. Every key lands in
+	// exactly one bucket of the result; core commits only Accepted (and
+	// NotFound as gone). A returned error stops the run after core has
+	// committed what the result says was accepted: return one only for
+	// what no later batch can overcome (auth, quota, a missing field).
 	WriteBatch(ctx context.Context, updates []Update) (WriteResult, error)
+}
+
+// WritePlanner is implemented by connectors whose calls per write are not
+// one per MaxBatch updates, so a dry run's plan counts real API calls.
+type WritePlanner interface {
+	// WriteCalls is the number of API calls writing n updates takes.
+	WriteCalls(n int) int
 }
 
 // Connector is a configured CRM connection.

@@ -3,6 +3,7 @@ package syncloop_test
 import (
 	"bytes"
 	"context"
+	"github.com/rfmsync/rfmsync/core/outputs"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,7 +31,7 @@ func newEnv(t *testing.T) *env {
 	e := &env{t: t, crm: crm, path: filepath.Join(t.TempDir(), "s.db")}
 	e.opts = syncloop.Options{
 		Params: rfm.DefaultParams(), WindowDays: 730, Now: crm.Now,
-		Fields:          map[string]string{syncloop.OutSegment: "seg", syncloop.OutRFM: "code", syncloop.OutPreviousSegment: "prev"},
+		Fields:          outputs.Single(map[string]string{outputs.Segment: "seg", outputs.RFM: "code", outputs.PreviousSegment: "prev"}),
 		PullFingerprint: "p1", ScoreFingerprint: "s1",
 	}
 	for i := 0; i < 6; i++ {
