@@ -55,7 +55,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
@@ -94,9 +93,6 @@ type Connector struct {
 	log       *slog.Logger
 	transport *http.Transport
 	quota     *quota
-
-	mu       sync.Mutex
-	deletion map[string]string // list cursor of a deletion scan in progress, per source
 }
 
 // newConnector wires the shared HTTP client: HubSpot's classifier, one
@@ -118,7 +114,7 @@ func newConnector(o *Options, env connector.Env) (*Connector, error) {
 		return nil, err
 	}
 	c := &Connector{o: o, p: newPaths(o.APIVersion), now: now, loc: loc, log: log,
-		transport: cleanhttp.DefaultPooledTransport(), deletion: map[string]string{}}
+		transport: cleanhttp.DefaultPooledTransport()}
 	c.quota = &quota{now: now, loc: loc, limit: int64(o.Limits.Daily)}
 	auth, err := newAuth(o, c.p, now, c.transport, log)
 	if err != nil {
