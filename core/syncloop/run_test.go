@@ -279,3 +279,43 @@ func TestGoneCustomerRestoredInCRMIsWrittenAgain(t *testing.T) {
 		t.Fatal("restored customer has no segment")
 	}
 }
+
+// Core keeps one currency per source for every CRM: the first one seen,
+// remembered across runs, or the connector's pinned one; a datetime
+// without an offset is skipped, never read as UTC.
+func TestOneCurrencyAndOffsetsAreCoreRules(t *testing.T) {
+	e := newEnv(t)
+	at := t0.Add(-48 * time.Hour).Format(time.RFC3339)
+	e.crm.SetRaw("B-a", at, "eur")
+	e.crm.SetRaw("C-a", at, "USD")
+	e.crm.SetRaw("D-a", t0.Add(-48*time.Hour).Format("2006-01-02T15:04:05"), "")
+	rep, err := e.run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Skipped[syncloop.SkipSecondCurrency] != 1 || rep.Skipped[rfm.SkipNoOffset] != 1 {
+		t.Fatalf("skipped = %v, want one second currency (USD after EUR) and one datetime without offset", rep.Skipped)
+	}
+	// The first currency seen is remembered: a later run still refuses USD.
+	e.crm.SetRaw("E-a", at, "USD")
+	e.crm.SetRaw("E-b", at, "EUR")
+	e.crm.Advance(time.Hour)
+	rep, err = e.run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Skipped[syncloop.SkipSecondCurrency] != 1 {
+		t.Errorf("second run skipped %v, want E-a's USD only", rep.Skipped)
+	}
+	// A pinned currency wins over the first one seen.
+	e.crm.PinCurrency("USD")
+	e.crm.SetRaw("F-a", at, "EUR")
+	e.crm.Advance(time.Hour)
+	rep, err = e.run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Skipped[syncloop.SkipSecondCurrency] != 1 {
+		t.Errorf("pinned USD: skipped %v, want F-a's EUR", rep.Skipped)
+	}
+}
