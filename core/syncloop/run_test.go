@@ -3,6 +3,7 @@ package syncloop_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"github.com/rfmsync/rfmsync/core/outputs"
 	"path/filepath"
 	"strings"
@@ -317,5 +318,95 @@ func TestOneCurrencyAndOffsetsAreCoreRules(t *testing.T) {
 	}
 	if rep.Skipped[syncloop.SkipSecondCurrency] != 1 {
 		t.Errorf("pinned USD: skipped %v, want F-a's EUR", rep.Skipped)
+	}
+}
+
+// A value the CRM hands back in another form (545.0 for 545, a datetime
+// without milliseconds) is the same value: neither the repair pass nor the
+// diff rewrites it.
+func TestCanonicalValuesAreNotRepaired(t *testing.T) {
+	e := newEnv(t)
+	e.opts.Fields = outputs.Single(map[string]string{outputs.R: "r", outputs.Frequency: "freq",
+		outputs.LastPurchaseAt: "last", outputs.Segment: "seg"})
+	if _, err := e.run(nil); err != nil {
+		t.Fatal(err)
+	}
+	k := key(4)
+	f := e.crm.Fields(k)
+	last, err := time.Parse(outputs.TimeLayout, f["last"])
+	if err != nil {
+		t.Fatalf("last purchase %q: %v", f["last"], err)
+	}
+	e.crm.SetField(k, "r", f["r"]+".000")
+	e.crm.SetField(k, "freq", f["freq"]+".0")
+	e.crm.SetField(k, "last", last.Format("2006-01-02T15:04:05-0700"))
+	e.crm.Advance(time.Minute)
+	rep, err := e.run(func(o *syncloop.Options) { o.AsOf = t0 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Repaired != 0 || rep.Written != 0 {
+		t.Errorf("values that only look different were repaired %d / written %d times", rep.Repaired, rep.Written)
+	}
+	e.crm.SetField(k, "r", "9")
+	e.crm.Advance(time.Minute)
+	rep, err = e.run(func(o *syncloop.Options) { o.AsOf = t0 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Repaired != 1 || rep.Written != 1 {
+		t.Errorf("a real edit: repaired %d, written %d; want 1 and 1", rep.Repaired, rep.Written)
+	}
+}
+
+// failRereadAfter lets n re-read batches through, then fails the next.
+type failRereadAfter struct {
+	*memcrm.Connector
+	n     int
+	asked [][]string
+}
+
+func (f *failRereadAfter) RereadOrders(ctx context.Context, source string, ids []string) ([]connector.Record, error) {
+	if f.n == 0 {
+		return nil, &crmerr.Error{Class: crmerr.Transient, Message: "down"}
+	}
+	f.n--
+	f.asked = append(f.asked, ids)
+	return f.Connector.RereadOrders(ctx, source, ids)
+}
+
+// An interrupted re-read resumes after the last batch it applied instead
+// of starting over; a deletion it finds is applied like any change.
+func TestInterruptedRereadResumes(t *testing.T) {
+	crm := memcrm.NewShaped(memcrm.VtenextShape, t0)
+	e := newEnv(t)
+	e.crm, e.opts.Now = crm, crm.Now
+	for i := 0; i < 3; i++ {
+		crm.AddCustomer(key(i))
+	}
+	for j := 0; j < 120; j++ {
+		crm.PutOrder(fmt.Sprintf("o%03d", j), key(j%3), t0.Add(-time.Duration(j+1)*time.Hour), "10", true)
+	}
+	if _, err := e.run(nil); err != nil {
+		t.Fatal(err)
+	}
+	crm.DeleteOrder("o110") // invisible to the vtenext-shaped pull
+	crm.Advance(time.Hour)
+	broken := &failRereadAfter{Connector: crm.Connector(), n: 1}
+	_, err := e.run(func(o *syncloop.Options) { o.Connector = broken })
+	if crmerr.ClassOf(err) != crmerr.Transient || len(broken.asked) != 1 {
+		t.Fatalf("interrupted re-read: %v after %d batches", err, len(broken.asked))
+	}
+	firstBatchEnd := broken.asked[0][len(broken.asked[0])-1]
+	again := &failRereadAfter{Connector: crm.Connector(), n: 100}
+	rep, err := e.run(func(o *syncloop.Options) { o.Connector = again })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.asked) == 0 || again.asked[0][0] <= firstBatchEnd {
+		t.Fatalf("the resumed re-read started at %v, want after %s", again.asked, firstBatchEnd)
+	}
+	if rep.Reread["orders"] == nil || rep.Reread["orders"].Deleted != 1 {
+		t.Errorf("re-read report %+v, want the one deleted order", rep.Reread)
 	}
 }
