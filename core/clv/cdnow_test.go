@@ -134,4 +134,3 @@ func TestCDNOWHoldout(t *testing.T) {
 		}
 	}
 }
-
