@@ -4,7 +4,8 @@
 // closed_at = the day, amount = the dollar value, status "won".
 //
 // It reads both layouts: the sample (master id, sample id, date, CDs, value)
-// and the master file (id, date, CDs, value), told apart by the field count.
+// and the master file (id, date, CDs, value, after a header line), told
+// apart by the field count.
 //
 //	go run ./tools/cdnow2orders < CDNOW_sample.txt > cdnow_sample.csv
 //	zcat CDNOW_master.txt.gz | go run ./tools/cdnow2orders > cdnow_master.csv
@@ -39,7 +40,8 @@ func run(in io.Reader, out io.Writer) error {
 	for sc.Scan() {
 		line++
 		f := strings.Fields(sc.Text())
-		if len(f) == 0 {
+		// The master file opens with a header line; the sample has none.
+		if len(f) == 0 || (line == 1 && f[0] == "customer_id") {
 			continue
 		}
 		var id, date, value string
