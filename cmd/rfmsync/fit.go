@@ -30,6 +30,7 @@ type fitReport struct {
 	// PriorMeanSpend is absent when q ≤ 1: the prior has no finite mean.
 	PriorMeanSpend *float64       `json:"prior_mean_spend,omitempty"`
 	Holdout        *holdoutReport `json:"holdout,omitempty"`
+	Warnings       []string       `json:"warnings,omitempty"`
 }
 
 type holdoutReport struct {
@@ -97,6 +98,10 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 		Customers: fit.Customers, RepeatCustomers: fit.Repeat,
 		BGNBD: fit.Model.BGNBD, GammaGamma: fit.Model.GammaGamma,
 		LogLikelihood: fit.LogLikelihood, SpendLogLikelihood: fit.SpendLogLikelihood,
+		Warnings: fit.Warnings,
+	}
+	for _, w := range fit.Warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
 	if prior := fit.Model.GammaGamma.PriorMeanSpend(); !math.IsInf(prior, 0) {
 		rep.PriorMeanSpend = &prior

@@ -20,6 +20,23 @@ type Fit struct {
 	Customers, Repeat int
 	// LogLikelihood is the BG/NBD total, SpendLogLikelihood the Gamma-Gamma one.
 	LogLikelihood, SpendLogLikelihood float64
+	// Warnings name parameters that ran to a boundary: a maximum, but one
+	// that says the data lack what the parameter describes (e.g. a → 0: no
+	// customer seems to drop out, so P(alive) is 1 for everyone).
+	Warnings []string
+}
+
+// boundary is how far from 1 a parameter may run before the fit says so.
+const boundary = 1e4
+
+func boundaryWarnings(names []string, values []float64) []string {
+	var out []string
+	for i, v := range values {
+		if v < 1/boundary || v > boundary {
+			out = append(out, fmt.Sprintf("%s = %.3g ran to a boundary", names[i], v))
+		}
+	}
+	return out
 }
 
 // FitModel fits BG/NBD to every customer and Gamma-Gamma to the repeat
@@ -35,10 +52,14 @@ func FitModel(cs []Customer, unit Unit) (Fit, error) {
 	if err != nil {
 		return Fit{}, fmt.Errorf("gamma-gamma on %d repeat customers: %w", len(spend), err)
 	}
+	warn := boundaryWarnings([]string{"r", "alpha", "a", "b"}, []float64{bg.R, bg.Alpha, bg.A, bg.B})
+	warn = append(warn, boundaryWarnings([]string{"p", "q", "gamma"}, []float64{gg.P, gg.Q, gg.Gamma})...)
 	return Fit{
-		Model:     Model{Unit: unit, BGNBD: bg, GammaGamma: gg},
-		Customers: len(cs), Repeat: len(spend),
+		Model:         Model{Unit: unit, BGNBD: bg, GammaGamma: gg},
+		Customers:     len(cs),
+		Repeat:        len(spend),
 		LogLikelihood: ll, SpendLogLikelihood: sll,
+		Warnings: warn,
 	}, nil
 }
 
