@@ -6,7 +6,7 @@ import (
 	"github.com/rfmsync/rfmsync/core/rfm"
 )
 
-func order(t *testing.T, customer, closedAt, amount string) rfm.Order {
+func order(t testing.TB, customer, closedAt, amount string) rfm.Order {
 	t.Helper()
 	o, skip := rfm.ParseOrder(rfm.RawOrder{CustomerID: customer, ClosedAt: closedAt, Amount: amount, Status: "won"})
 	if skip != rfm.SkipNone {
@@ -15,7 +15,7 @@ func order(t *testing.T, customer, closedAt, amount string) rfm.Order {
 	return o
 }
 
-func instant(t *testing.T, s string) rfm.Instant {
+func instant(t testing.TB, s string) rfm.Instant {
 	t.Helper()
 	i, err := rfm.ParseInstant(s)
 	if err != nil {
