@@ -155,6 +155,12 @@ func (m BGNBD) PAlive(c Customer) float64 {
 
 // ExpectedPurchases is the number of purchase occasions a customer with
 // history (x, t_x, T) is expected to make in the next t units (paper eq. 10).
+//
+// Eq. 10 multiplies ((α+T)/(α+T+t))^(r+x), which underflows for a frequent
+// buyer, by ₂F₁(r+x, b+x; a+b+x−1; z), which overflows. Euler's
+// transformation ₂F₁(a,b;c;z) = (1−z)^(c−a−b) ₂F₁(c−a, c−b; c; z) folds the
+// power into the function, leaving ₂F₁(a+b−1−r, a−1; a+b+x−1; z) whose
+// numerator parameters stay small, so the product is finite for any x.
 func (m BGNBD) ExpectedPurchases(c Customer, t float64) float64 {
 	if t <= 0 {
 		return 0
@@ -162,9 +168,10 @@ func (m BGNBD) ExpectedPurchases(c Customer, t float64) float64 {
 	fx := float64(c.X)
 	r, alpha, a, b := m.R, m.Alpha, m.A, m.B
 	z := t / (alpha + c.T + t)
-	hyp := mathext.Hypergeo(r+fx, b+fx, a+b+fx-1, z)
+	oneMinusZ := (alpha + c.T) / (alpha + c.T + t)
+	hyp := mathext.Hypergeo(a+b-1-r, a-1, a+b+fx-1, z)
 	head := (a + b + fx - 1) / (a - 1)
-	tail := 1 - math.Exp((r+fx)*(math.Log(alpha+c.T)-math.Log(alpha+c.T+t)))*hyp
+	tail := 1 - math.Pow(oneMinusZ, a-1)*hyp
 	den := 1.0
 	if c.X > 0 {
 		den += a / (b + fx - 1) * math.Exp((r+fx)*(math.Log(alpha+c.T)-math.Log(alpha+c.Tx)))

@@ -187,3 +187,31 @@ func TestCDNOWNeedsOccasions(t *testing.T) {
 		t.Errorf("per-transaction counts give %d repeat customers, the published number", n)
 	}
 }
+
+// TestCDNOWUnitInvariance: fitted in days, α is seven times the weekly α
+// and r, a, b are unchanged; predictions over the same span agree.
+func TestCDNOWUnitInvariance(t *testing.T) {
+	p := cdnowPeriods(t)
+	weeks := loadOrders(t, "testdata/cdnow_sample.csv", p)
+	p.Unit = Day
+	days := loadOrders(t, "testdata/cdnow_sample.csv", p)
+	w, _, err := FitBGNBD(weeks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _, err := FitBGNBD(days)
+	if err != nil {
+		t.Fatal(err)
+	}
+	close := func(a, b float64) bool { return math.Abs(a-b) <= 1e-4*math.Abs(b) }
+	if !close(d.Alpha, 7*w.Alpha) || !close(d.R, w.R) || !close(d.A, w.A) || !close(d.B, w.B) {
+		t.Errorf("days %+v against weeks %+v", d, w)
+	}
+	mw, md := Model{Unit: Week, BGNBD: w}, Model{Unit: Day, BGNBD: d}
+	for i := range weeks {
+		pw, pd := mw.Predict(weeks[i], 365), md.Predict(days[i], 365)
+		if !close(pd.ExpectedOrders, pw.ExpectedOrders) || math.Abs(pd.PAlive-pw.PAlive) > 1e-4 {
+			t.Fatalf("%s: days %+v, weeks %+v", weeks[i].Key, pd, pw)
+		}
+	}
+}

@@ -158,12 +158,19 @@ func floorDiv(a, b int64) int64 {
 // Customers summarises the book: one Customer per customer with at least one
 // occasion in the calibration period, sorted by key in byte order. Customers
 // who first buy in the holdout period are not part of the calibration cohort
-// and are left out, as in the paper.
+// and are left out, as in the paper. Customers consumes the book (it
+// summarises each customer's days in place): call it once, after the last Add.
 func (b *Book) Customers() []Customer {
 	unitMicros := b.periods.Unit.Days() * microsPerDay
 	end := float64(b.periods.CalibrationEnd)
+	// Sorting indices moves 4 bytes per swap instead of a whole Customer.
+	order := make([]int32, len(b.keys))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(x, y int32) int { return strings.Compare(b.keys[x], b.keys[y]) })
 	out := make([]Customer, 0, len(b.keys))
-	for i, key := range b.keys {
+	for _, i := range order {
 		ds := b.days[i]
 		slices.SortFunc(ds, func(x, y dayValue) int {
 			if x.day != y.day {
@@ -172,19 +179,19 @@ func (b *Book) Customers() []Customer {
 			// The calibration part of a day split by CalibrationEnd first.
 			return boolInt(x.holdout) - boolInt(y.holdout)
 		})
-		c, ok := summarise(key, ds, end, unitMicros)
-		if ok {
+		if c, ok := summarise(b.keys[i], ds, end, unitMicros); ok {
 			out = append(out, c)
 		}
+		b.days[i] = nil
 	}
-	slices.SortFunc(out, func(x, y Customer) int { return strings.Compare(x.Key, y.Key) })
 	return out
 }
 
 func summarise(key string, ds []dayValue, end, unitMicros float64) (Customer, bool) {
 	c := Customer{Key: key}
-	// Merge purchase-less refund days into the latest occasion before them.
-	occ := make([]dayValue, 0, len(ds))
+	// Merge purchase-less refund days into the latest occasion before them,
+	// compacting the occasions in place (ds is not used again).
+	occ := ds[:0]
 	for _, d := range ds {
 		switch {
 		case d.holdout:
