@@ -3,6 +3,7 @@ package lift
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/rfmsync/rfmsync/core/rfm"
@@ -159,5 +160,28 @@ func TestReport(t *testing.T) {
 		if r.Segment == "win" && r.Treated.Successes != 200 {
 			t.Errorf("win: %d moves up in 60 days, want 200", r.Treated.Successes)
 		}
+	}
+}
+
+// TestNewcombeCoverage: with no true difference, the 95 % interval of the
+// difference holds 0 in about 95 % of simulated experiments.
+func TestNewcombeCoverage(t *testing.T) {
+	src := rand.New(rand.NewPCG(1, 2))
+	const trials = 4000
+	held := 0
+	for range trials {
+		k1, k2 := 0, 0
+		for range 200 {
+			k1 += b2i(src.Float64() < 0.3)
+		}
+		for range 60 {
+			k2 += b2i(src.Float64() < 0.3)
+		}
+		_, l, h := newcombe(group([2]int{200, k1}), group([2]int{60, k2}))
+		held += b2i(l <= 0 && 0 <= h)
+	}
+	// Binomial standard deviation at 4,000 trials is 0.34 %.
+	if cover := float64(held) / trials; cover < 0.935 || cover > 0.975 {
+		t.Errorf("coverage %.3f, want about 0.95", cover)
 	}
 }
