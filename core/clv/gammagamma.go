@@ -62,8 +62,8 @@ func FitGammaGamma(cs []Customer) (GammaGamma, float64, error) {
 		mean += m
 	}
 	mean /= float64(len(d.mean))
-	// With p = q = 1 the prior mean spend is γ/(q−1)-free; γ on the scale of
-	// the spend keeps the first steps sane.
+	// p and q start near one and γ on the scale of the spend, so the first
+	// steps of the search stay where the likelihood is finite.
 	p, err := maximise(d.meanLogLik, []float64{1, 1, mean})
 	if err != nil {
 		return GammaGamma{}, 0, err
