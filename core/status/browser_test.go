@@ -175,7 +175,6 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Logf("screenshot: %s (%d bytes)", path, len(img))
 	}
 
-
 	bins := last.Insight.Bins
 	if len(facts.Cells) != bins*bins {
 		t.Fatalf("heat map has %d cells, want %d×%d", len(facts.Cells), bins, bins)
