@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/rfmsync/rfmsync/core/insight"
 	"github.com/rfmsync/rfmsync/core/offline"
 	"github.com/rfmsync/rfmsync/core/rfm"
 )
@@ -26,13 +27,14 @@ func init() {
 }
 
 func runScore(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("score", "[--orders FILE.csv] [--config FILE] [--asof RFC3339] [--window-days N] [--amount-column NAME] [--out FILE.csv]", stdout, stderr)
+	fs := newFlags("score", "[--orders FILE.csv] [--config FILE] [--asof RFC3339] [--window-days N] [--amount-column NAME] [--out FILE.csv] [--summary]", stdout, stderr)
 	ordersPath := fs.String("orders", "", "orders CSV with order_id,customer_id,closed_at,amount,status (default: the embedded sample)")
 	configPath := fs.String("config", "", "config file for the rfm section (default: built-in scoring)")
 	asofFlag := fs.String("asof", "", "reference instant, RFC 3339 (default: now; the sample's day after its last invoice)")
 	windowDays := fs.Int("window-days", 0, "look-back window in days (default: the config's rfm.window_days, 730)")
 	amountColumn := fs.String("amount-column", "amount", "column that holds the amount in home currency")
 	outPath := fs.String("out", "", "write scores here instead of standard output")
+	summary := fs.Bool("summary", false, "print the segment table (customers, revenue, average order, recency) to standard error (default on for the sample)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -88,6 +90,10 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 		asof, scoring.WindowDays, res.Rows, res.Qualifying, len(scores))
 	if len(res.Skipped) > 0 {
 		fmt.Fprintf(stderr, "skipped: %s\n", offline.SkipReport(res.Skipped))
+	}
+	if *summary || *ordersPath == "" {
+		// The segments in the demo's and the dashboard's words: labels in rule order.
+		insight.PrintSegments(stderr, insight.Summarize(scores, scoring.Params, insight.Options{WindowDays: scoring.WindowDays}))
 	}
 	if *outPath != "" {
 		if f, ok := out.(*os.File); ok {
