@@ -85,22 +85,35 @@ type Options struct {
 func Summarize(scores []rfm.Score, p rfm.Params, o Options) *Insight {
 	in := &Insight{Bins: p.Bins, Customers: len(scores)}
 	segs, index := segmentList(p)
-	money := make([][]rfm.Money, len(segs))
-	days := make([][]int64, len(segs))
+	// Two passes: count first, so each segment's values fit one allocation.
+	seg := make([]int32, len(scores))
+	sizes := make([]int, len(segs))
 	for i := range scores {
-		s := &scores[i]
-		k, ok := index[s.Segment.ID]
+		id := scores[i].Segment.ID
+		k, ok := index[id]
 		if !ok { // not in the map (cannot happen with ScoreAll); keep the figures whole
 			k = len(segs)
-			index[s.Segment.ID] = k
-			segs = append(segs, Segment{ID: s.Segment.ID, Label: s.Segment.Label})
-			money, days = append(money, nil), append(days, nil)
+			index[id] = k
+			segs = append(segs, Segment{ID: id, Label: scores[i].Segment.Label})
+			sizes = append(sizes, 0)
 		}
+		seg[i] = int32(k)
+		sizes[k]++
+	}
+	money := make([]moneyList, len(segs))
+	days := make([][]int64, len(segs))
+	for k, n := range sizes {
+		money[k] = newMoneyList(n)
+		days[k] = make([]int64, 0, n)
+	}
+	for i := range scores {
+		s := &scores[i]
+		k := seg[i]
 		g := &segs[k]
 		g.Customers++
 		g.Orders += s.Frequency
 		g.Revenue = g.Revenue.Add(s.Monetary)
-		money[k] = append(money[k], s.Monetary)
+		money[k].add(s.Monetary)
 		days[k] = append(days[k], s.RecencyDays)
 		in.Orders += s.Frequency
 		in.Revenue = in.Revenue.Add(s.Monetary)
@@ -117,8 +130,7 @@ func Summarize(scores []rfm.Score, p rfm.Params, o Options) *Insight {
 		g.AOV = DivRound2(g.Revenue, g.Orders)
 		slices.Sort(days[k])
 		g.MedianRecencyDays = medianInt(days[k])
-		slices.SortFunc(money[k], rfm.Money.Cmp)
-		g.Monetary = boxOf(money[k])
+		g.Monetary = money[k].box()
 	}
 	in.Segments = segs
 	in.Frequency = frequencyHistogram(scores)
@@ -180,14 +192,49 @@ func medianInt(sorted []int64) float64 {
 	return float64(sorted[n/2-1]+sorted[n/2]) / 2
 }
 
-// boxOf summarises sorted values by nearest rank.
-func boxOf(sorted []rfm.Money) *Box {
-	at := func(p float64) rfm.Money {
-		n := len(sorted)
-		i := int(p*float64(n)+0.999999999) - 1 // ceil(p·n) − 1
-		return sorted[min(max(i, 0), n-1)]
+// moneyList holds one segment's monetary values: as micro-units while they
+// fit an int64 (sorting those is several times faster), exact Money once one
+// does not.
+type moneyList struct {
+	micros []int64
+	wide   []rfm.Money
+}
+
+func newMoneyList(n int) moneyList { return moneyList{micros: make([]int64, 0, n)} }
+
+func (l *moneyList) add(m rfm.Money) {
+	if l.wide == nil {
+		if v, ok := m.Micros(); ok {
+			l.micros = append(l.micros, v)
+			return
+		}
+		l.wide = make([]rfm.Money, len(l.micros), cap(l.micros))
+		for i, v := range l.micros {
+			l.wide[i] = rfm.MoneyFromMicros(v)
+		}
+		l.micros = nil
 	}
-	return &Box{Min: sorted[0], Q1: at(0.25), Median: at(0.5), Q3: at(0.75), Max: sorted[len(sorted)-1]}
+	l.wide = append(l.wide, m)
+}
+
+// box sorts the values and summarises them by nearest rank: the p-quantile
+// is the value at rank ceil(p·n).
+func (l *moneyList) box() *Box {
+	n := len(l.micros)
+	var at func(i int) rfm.Money
+	if l.wide != nil {
+		n = len(l.wide)
+		slices.SortFunc(l.wide, rfm.Money.Cmp)
+		at = func(i int) rfm.Money { return l.wide[i] }
+	} else {
+		slices.Sort(l.micros)
+		at = func(i int) rfm.Money { return rfm.MoneyFromMicros(l.micros[i]) }
+	}
+	if n == 0 {
+		return nil
+	}
+	rank := func(num, den int) rfm.Money { return at(max((num*n+den-1)/den-1, 0)) }
+	return &Box{Min: at(0), Q1: rank(1, 4), Median: rank(1, 2), Q3: rank(3, 4), Max: at(n - 1)}
 }
 
 // rfCells counts customers per (R, F) cell and names each cell's main segment.
