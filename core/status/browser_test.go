@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/rfmsync/rfmsync/core/insight"
@@ -145,6 +146,28 @@ func TestDashboardInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Print: an A4 page is about 794 CSS px wide; links to other periods go.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(794, 1123)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	printed, err := chromedp.Run(ctx, chromedp.Evaluate[pageFacts](factsJS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	periodLinks, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector(".periods")).display`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	printPNG, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if printed.Overflow > 0 || periodLinks != "none" {
+		t.Errorf("print layout: %d px too wide, period links display %q", printed.Overflow, periodLinks)
+	}
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`console.error("rfmsync-probe"), true`)); err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +190,7 @@ func TestDashboardInChromium(t *testing.T) {
 	if dir == "" {
 		dir = os.TempDir()
 	}
-	for name, img := range map[string][]byte{"rfmsync-dashboard-1280.png": png, "rfmsync-dashboard-phone.png": phonePNG} {
+	for name, img := range map[string][]byte{"rfmsync-dashboard-1280.png": png, "rfmsync-dashboard-phone.png": phonePNG, "rfmsync-dashboard-print.png": printPNG} {
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, img, 0o644); err != nil {
 			t.Errorf("screenshot: %v", err)
