@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/rfmsync/rfmsync/core/insight"
 	"github.com/rfmsync/rfmsync/core/offline"
 	"github.com/rfmsync/rfmsync/core/rfm"
 )
@@ -26,7 +27,7 @@ func init() {
 }
 
 func runScore(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("score", "[--orders FILE.csv] [--config FILE] [--asof RFC3339] [--window-days N] [--amount-column NAME] [--out FILE.csv] [--predict [--horizon-days N]]", stdout, stderr)
+	fs := newFlags("score", "[--orders FILE.csv] [--config FILE] [--asof RFC3339] [--window-days N] [--amount-column NAME] [--out FILE.csv] [--summary] [--predict [--horizon-days N]]", stdout, stderr)
 	ordersPath := fs.String("orders", "", "orders CSV with order_id,customer_id,closed_at,amount,status (default: the embedded sample)")
 	configPath := fs.String("config", "", "config file for the rfm section (default: built-in scoring)")
 	asofFlag := fs.String("asof", "", "reference instant, RFC 3339 (default: now; the sample's day after its last invoice)")
@@ -35,6 +36,7 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 	outPath := fs.String("out", "", "write scores here instead of standard output")
 	predictFlag := fs.Bool("predict", false, "add p_alive, expected_orders and predicted_value (BG/NBD and Gamma-Gamma fitted to the window's orders)")
 	horizonDays := fs.Int("horizon-days", 365, "horizon of expected_orders and predicted_value, in days (with --predict)")
+	summary := fs.Bool("summary", false, "print the segment table (customers, revenue, average order, recency) to standard error (default on for the sample)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -107,6 +109,10 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 		asof, scoring.WindowDays, res.Rows, res.Qualifying, len(scores))
 	if len(res.Skipped) > 0 {
 		fmt.Fprintf(stderr, "skipped: %s\n", offline.SkipReport(res.Skipped))
+	}
+	if *summary || *ordersPath == "" {
+		// The segments in the demo's and the dashboard's words: labels in rule order.
+		insight.PrintSegments(stderr, insight.Summarize(scores, scoring.Params, insight.Options{WindowDays: scoring.WindowDays}))
 	}
 	if *outPath != "" {
 		if f, ok := out.(*os.File); ok {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/rfmsync/rfmsync/core/insight"
 	"github.com/rfmsync/rfmsync/core/rfm"
 	"github.com/rfmsync/rfmsync/core/state"
 )
@@ -73,6 +74,9 @@ type Report struct {
 
 	APICalls       map[string]int64 `json:"api_calls"`
 	DailyRemaining *int64           `json:"daily_quota_remaining,omitempty"`
+
+	// Insight is money per segment, raw distributions and the cuts in force.
+	Insight *insight.Insight `json:"insight,omitempty"`
 }
 
 // Applied is what one source's pages did to state.
