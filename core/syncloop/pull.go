@@ -33,8 +33,14 @@ func toChange(r connector.Record) (state.Change, rfm.Skip) {
 	if skip != rfm.SkipNone {
 		return del, skip
 	}
+	if !amountFits(amount) {
+		return del, SkipAmountOutOfRange
+	}
 	key := r.Customer
 	key.ID = strings.TrimSpace(key.ID)
+	if key.ID != "" && !validID(key.ID) {
+		return del, SkipBadID
+	}
 	f := state.Fact{OrderID: r.OrderID, Customer: key, ClosedAt: closedAt, Amount: amount}
 	if key.ID == "" {
 		// Kept without a customer, so a later association rescan can attribute it.
@@ -65,11 +71,15 @@ func (r *run) pull(ctx context.Context, source string) error {
 // cursor. A pull stores that cursor with the page's facts; a scan (commit
 // false) leaves the source's stored cursor alone.
 func (r *run) pages(ctx context.Context, source string, cursor []byte, read pageReader, commit bool) error {
+	seen := cursorSet{}
 	for n := 0; ; n++ {
 		if n == maxPagesPerSource {
 			return fmt.Errorf("%s: connector returned %d pages without finishing", source, n)
 		}
 		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := seen.visit(source, cursor, n); err != nil {
 			return err
 		}
 		page, err := read(ctx, connector.ReadRequest{Source: source, Cursor: cursor, Now: r.now})
@@ -78,6 +88,10 @@ func (r *run) pages(ctx context.Context, source string, cursor []byte, read page
 		}
 		changes := make([]state.Change, 0, len(page.Records))
 		for _, rec := range page.Records {
+			if !validID(rec.OrderID) {
+				r.rep.Skipped[SkipBadID]++ // an id that cannot be stored changes nothing
+				continue
+			}
 			ch, skip := toChange(rec)
 			if skip != rfm.SkipNone {
 				r.rep.Skipped[skip]++
