@@ -53,6 +53,13 @@ func (c *Config) decodeConnector(p *problems) {
 		addConnectorErr(prefix, err, p)
 		return
 	}
+	if v, ok := opts.(connector.FieldNameValidator); ok {
+		for _, m := range c.FieldMap() {
+			if err := v.ValidateFieldName(m.Field); err != nil {
+				p.add("fields."+string(m.Output), err.Error())
+			}
+		}
+	}
 	c.CRM.options = opts
 }
 
