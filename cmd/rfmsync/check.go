@@ -2,13 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
 	"strings"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/rfmsync/rfmsync/core/config"
 	"github.com/rfmsync/rfmsync/core/rfm"
 )
 
@@ -27,9 +33,23 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := probeEnvironment(cfg); err != nil {
+		return err
+	}
 	p := cfg.Params()
-	fmt.Fprintln(stdout, "config: valid")
+	if warnings := cfg.Warnings(); len(warnings) > 0 {
+		fmt.Fprintln(stdout, "config: valid, with warnings:")
+		for _, w := range warnings {
+			fmt.Fprintf(stdout, "  warning: %s\n", w)
+			fmt.Fprintf(stderr, "rfmsync check: warning: %s\n", w)
+		}
+	} else {
+		fmt.Fprintln(stdout, "config: valid")
+	}
 	fmt.Fprintf(stdout, "schedule: %q in %s\n", cfg.Schedule.Cron, cfg.Location())
+	for _, t := range cfg.NextRuns(time.Now(), 3) {
+		fmt.Fprintf(stdout, "  next run: %s\n", t.Format("2006-01-02 15:04 MST (Mon)"))
+	}
 	fmt.Fprintf(stdout, "window: %d days, bins: %d (R %s, F %s, M %s)\n", cfg.RFM.WindowDays, p.Bins,
 		method(p.R.Method), method(p.F.Method), method(p.M.Method))
 	if cfg.CRM.Type != "" {
@@ -76,9 +96,65 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// probeEnvironment finds what the config names but the machine cannot
+// give, as config errors (exit 2): a state file that cannot be created or
+// opened for writing, a listen address already taken. It changes nothing:
+// a probe file is removed, a listener closed at once.
+func probeEnvironment(cfg *config.Config) error {
+	var errs config.Errors
+	if err := probeStatePath(cfg.State.Path); err != nil {
+		errs = append(errs, &config.Error{Key: "state.path", Problem: err.Error()})
+	}
+	if cfg.Listen != "" {
+		ln, err := net.Listen("tcp", cfg.Listen)
+		if err != nil {
+			errs = append(errs, &config.Error{Key: "listen", Problem: fmt.Sprintf("cannot listen on %s: %v "+
+				"(in use by another process, or by a running rfmsync?)", cfg.Listen, cause(err))})
+		} else {
+			ln.Close()
+		}
+	}
+	if len(errs) > 0 {
+		return usageError{errs}
+	}
+	return nil
+}
+
+// probeStatePath checks that the state file exists as a regular file or
+// can be created in its directory.
+func probeStatePath(path string) error {
+	fi, err := os.Stat(path)
+	switch {
+	case err == nil && !fi.Mode().IsRegular():
+		return fmt.Errorf("%s is not a regular file", path)
+	case err == nil:
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			return fmt.Errorf("cannot open %s for writing: %v", path, cause(err))
+		}
+		return f.Close()
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("cannot read %s: %v", path, cause(err))
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".rfmsync-check-*")
+	if err != nil {
+		return fmt.Errorf("cannot create %s: %v", path, cause(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
 func method(m rfm.Method) string {
 	if m == "" {
 		return "quantile"
 	}
 	return string(m)
+}
+
+// cause drops the operation and path an error repeats, keeping its reason.
+func cause(err error) error {
+	if u := errors.Unwrap(err); u != nil {
+		return u
+	}
+	return err
 }

@@ -29,7 +29,8 @@ func openSyncer(cfg *config.Config, log *slog.Logger) (*syncer, error) {
 	if cfg.Connector() == nil {
 		return nil, usagef("config: crm.type: no connector configured (registered: %v)", connector.Names())
 	}
-	db, err := state.Open(cfg.State.Path, state.Options{LockTimeout: cfg.State.LockTimeout})
+	db, err := state.Open(cfg.State.Path, state.Options{LockTimeout: cfg.State.LockTimeout,
+		Notice: func(msg string) { log.Warn(msg) }})
 	if err != nil {
 		return nil, err
 	}

@@ -30,6 +30,13 @@ type PullShaper interface {
 	PullShape() any
 }
 
+// FieldNameValidator is an optional extra of Options: it checks a CRM field
+// name against the CRM's naming rules offline, so a config names a field the
+// CRM would refuse before any call, as an error at its key.
+type FieldNameValidator interface {
+	ValidateFieldName(name string) error
+}
+
 // Env is what core hands a connector it builds.
 type Env struct {
 	// Logger receives the connector's structured logs; never secrets.
