@@ -21,6 +21,8 @@ type Config struct {
 	CRM    CRM    `koanf:"crm"`
 	RFM    RFM    `koanf:"rfm"`
 	Fields Fields `koanf:"fields"`
+	Log    Log    `koanf:"log"`
+	Status Status `koanf:"status"`
 
 	compiled compiled
 }
@@ -164,6 +166,8 @@ func defaults() Config {
 			Inactive:     Inactive{Mode: string(InactiveClear), ID: "inactive", Label: "Inactive"},
 		},
 		Fields: Fields{Group: DefaultGroup},
+		Log:    Log{Format: DefaultLogFormat, Level: DefaultLogLevel},
+		Status: Status{UnreadyAfterFailures: DefaultUnreadyAfterFailures, HistoryRuns: DefaultHistoryRuns},
 	}
 }
 

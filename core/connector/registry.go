@@ -3,6 +3,7 @@ package connector
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sort"
 	"sync"
 )
@@ -23,6 +24,10 @@ type Options interface {
 type Env struct {
 	// Logger receives the connector's structured logs; never secrets.
 	Logger *slog.Logger
+	// WrapTransport, when set, wraps the connector's base HTTP transport so
+	// core can observe every attempt (metrics, debug logs); kind names a
+	// request's call kind as CallCounter names it.
+	WrapTransport func(base http.RoundTripper, kind func(*http.Request) string) http.RoundTripper
 }
 
 // Registration is one connector's entry in the registry.

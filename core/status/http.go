@@ -2,33 +2,48 @@ package status
 
 import (
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
+
+	"github.com/rfmsync/rfmsync/core/state"
 )
 
 // Handler serves the dashboard (/), JSON (/status.json), metrics
-// (/metrics) and a health check (/healthz).
+// (/metrics), liveness (/healthz) and readiness (/readyz). With a token
+// set (SetAccess) every path but /healthz and /readyz needs it.
 func (b *Board) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
-	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		b.writeMetrics(w)
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		rd := b.Readiness()
+		b.Metrics().SetReadiness(rd.Ready, rd.Paused)
+		if !rd.Ready {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "not ready: %s\n", strings.Join(rd.Reasons, "; "))
+			return
+		}
+		w.Write([]byte("ready\n"))
 	})
-	mux.HandleFunc("GET /status.json", func(w http.ResponseWriter, _ *http.Request) {
+	mux.Handle("GET /metrics", b.protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.Metrics().Handler().ServeHTTP(w, r)
+	})))
+	mux.Handle("GET /status.json", b.protect(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		enc.Encode(b.snapshot())
-	})
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
+	})))
+	mux.Handle("GET /{$}", b.protect(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		if err := page.Execute(w, b.view()); err != nil {
 			http.Error(w, "render: "+err.Error(), http.StatusInternalServerError)
 		}
-	})
+	})))
 	return mux
 }
 
@@ -91,6 +106,21 @@ func distBars(d []int) []bar {
 	return out
 }
 
+// RecentHistory is the persisted history, newest first, for the page.
+func (v view) RecentHistory() []state.RunRecord {
+	out := slices.Clone(v.RunHistory)
+	slices.Reverse(out)
+	return out[:min(len(out), 30)]
+}
+
+func totalCalls(m map[string]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
 func (b *Board) view() view {
 	v := view{snapshot: b.snapshot()}
 	if len(v.Runs) == 0 {
@@ -149,7 +179,7 @@ func (b *Board) view() view {
 	return v
 }
 
-var page = template.Must(template.New("page").Parse(`<!doctype html>
+var page = template.Must(template.New("page").Funcs(template.FuncMap{"calls": totalCalls}).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>rfmsync</title>
 <style>
 body{font:14px system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}
@@ -181,6 +211,11 @@ table{border-collapse:collapse}td,th{padding:3px 8px;text-align:left}
 <table><tr><th>as of</th>{{range .SegIDs}}<th>{{.}}</th>{{end}}<th></th></tr>
 {{range .History}}<tr><td>{{if .Run.Report}}{{.Run.Report.AsOf.Time.Format "2006-01-02 15:04"}}{{end}}</td>{{range .Counts}}<td>{{.}}</td>{{end}}<td class="err">{{.Run.Error}}</td></tr>{{end}}</table>
 {{end}}
+<h2>Run history</h2>
+{{if .RunHistory}}<table><tr><th>finished</th><th>result</th><th>duration</th><th>scored</th><th>moves</th><th>written</th><th>rejected</th><th>deferred</th><th>API calls</th><th>error</th></tr>
+{{range .RecentHistory}}<tr><td>{{.Finished.Format "2006-01-02 15:04"}}</td><td{{if ne .Result "success"}} class="err"{{end}}>{{.Result}}</td><td>{{printf "%.1f" .DurationSeconds}} s</td><td>{{.Scored}}</td><td>{{.Moves}}</td><td>{{.Written}}</td><td>{{.Rejected}}</td><td>{{.Deferred}}</td><td>{{calls .APICalls}}</td><td class="err">{{.ErrorClass}}{{if .Error}}: {{.Error}}{{end}}</td></tr>{{end}}</table>
+{{else}}<p class="muted">No run recorded yet.</p>{{end}}
+<p>{{if .Readiness.Ready}}Ready.{{else}}<span class="err">Not ready: {{range .Readiness.Reasons}}{{.}}; {{end}}</span>{{end}}</p>
 <p class="muted"><a href="status.json">status.json</a> · <a href="metrics">metrics</a></p>
 </body></html>
 `))

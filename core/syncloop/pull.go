@@ -80,7 +80,7 @@ func (r *run) pages(ctx context.Context, source string, cursor []byte, read page
 		for _, rec := range page.Records {
 			ch, skip := toChange(rec)
 			if skip != rfm.SkipNone {
-				r.rep.Skipped[skip]++
+				r.rep.addSkip(skip, source, rec.OrderID, r.SampleSize)
 			}
 			changes = append(changes, ch)
 		}

@@ -23,11 +23,14 @@ type Report struct {
 	FullRewrite bool   `json:"full_rewrite,omitempty"`
 	Stopped     string `json:"stopped,omitempty"`
 
-	Pulled     map[string]int      `json:"pulled"`
-	Applied    map[string]*Applied `json:"applied"`
-	Skipped    map[rfm.Skip]int    `json:"skipped"`
-	Reassigned int                 `json:"reassigned"`
-	Scans      []string            `json:"scans,omitempty"`
+	Pulled  map[string]int      `json:"pulled"`
+	Applied map[string]*Applied `json:"applied"`
+	Skipped map[rfm.Skip]int    `json:"skipped"`
+	// SampleSkipped holds up to SampleSize "source/record id" per skip
+	// reason, so an admin can open the records and fix them.
+	SampleSkipped map[rfm.Skip][]string `json:"sample_skipped,omitempty"`
+	Reassigned    int                   `json:"reassigned"`
+	Scans         []string              `json:"scans,omitempty"`
 
 	// Recalibrated lists threshold cuts recomputed from the data this run.
 	Recalibrated []string       `json:"recalibrated,omitempty"`
@@ -111,6 +114,17 @@ func (rep *Report) addScores(scores []rfm.Score, bins int) {
 	}
 }
 
+// addSkip counts a skipped record and keeps a bounded sample of its ids.
+func (rep *Report) addSkip(skip rfm.Skip, source, id string, n int) {
+	rep.Skipped[skip]++
+	if rep.SampleSkipped == nil {
+		rep.SampleSkipped = map[rfm.Skip][]string{}
+	}
+	if len(rep.SampleSkipped[skip]) < n && id != "" {
+		rep.SampleSkipped[skip] = append(rep.SampleSkipped[skip], source+"/"+id)
+	}
+}
+
 func (rep *Report) addMove(from, to string) { rep.Moves[from+" → "+to]++ }
 
 func (rep *Report) sample(list *[]string, s string, n int) {
@@ -176,6 +190,9 @@ func (rep *Report) Print(w io.Writer) {
 	}
 	if len(rep.Skipped) > 0 {
 		fmt.Fprintf(w, "skipped: %s\n", skipLine(rep.Skipped))
+		for _, k := range slices.Sorted(maps.Keys(rep.SampleSkipped)) {
+			fmt.Fprintf(w, "  %s e.g. %s\n", k, strings.Join(rep.SampleSkipped[k], ", "))
+		}
 	}
 	for _, c := range rep.Recalibrated {
 		fmt.Fprintf(w, "recalibrated %s\n", c)
