@@ -4,8 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
+	"github.com/rfmsync/rfmsync/core/config"
+	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/crmhttp"
 	"github.com/rfmsync/rfmsync/core/rfm"
 )
 
@@ -14,15 +18,27 @@ func init() {
 }
 
 func runCheck(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("check", "--config FILE", stdout, stderr)
+	fs := newFlags("check", "--config FILE [--offline] [--json] [--log-format text|json] [--log-level LEVEL]", stdout, stderr)
 	load := configFlag(fs, "config file to validate (required)")
 	offline := fs.Bool("offline", false, "validate only; do not ask the CRM what 'fields ensure' would do")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object")
+	lf := addLogFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg, err := load()
 	if err != nil {
+		if *asJSON {
+			_ = writeJSON(stdout, checkResult{Valid: false, Error: err.Error()})
+		}
 		return err
+	}
+	log, err := lf.logger(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return checkJSON(cfg, *offline, log, stdout)
 	}
 	p := cfg.Params()
 	fmt.Fprintln(stdout, "config: valid")
@@ -48,7 +64,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	// The config is valid; only now is the CRM asked, read-only.
-	conn, err := newConnector(cfg, newLogger(stderr))
+	conn, err := newConnector(cfg, log)
 	if err != nil {
 		return err
 	}
@@ -68,4 +84,60 @@ func method(m rfm.Method) string {
 		return "quantile"
 	}
 	return string(m)
+}
+
+// checkResult is what check --json prints.
+type checkResult struct {
+	Valid      bool                    `json:"valid"`
+	Error      string                  `json:"error,omitempty"`
+	Cron       string                  `json:"cron,omitempty"`
+	Timezone   string                  `json:"timezone,omitempty"`
+	WindowDays int                     `json:"window_days,omitempty"`
+	Bins       int                     `json:"bins,omitempty"`
+	Methods    map[string]string       `json:"methods,omitempty"`
+	CRM        string                  `json:"crm,omitempty"`
+	Fields     map[string]string       `json:"fields,omitempty"`
+	Segments   []checkSegment          `json:"segments,omitempty"`
+	Grid       string                  `json:"coverage_grid,omitempty"`
+	FieldPlan  []connector.FieldAction `json:"fields_ensure_would_do,omitempty"`
+	CRMError   string                  `json:"crm_error,omitempty"`
+}
+
+type checkSegment struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+func checkJSON(cfg *config.Config, offline bool, log *slog.Logger, stdout io.Writer) error {
+	p := cfg.Params()
+	res := checkResult{Valid: true, Cron: cfg.Schedule.Cron, Timezone: cfg.Location().String(), WindowDays: cfg.RFM.WindowDays,
+		Bins: p.Bins, CRM: cfg.CRM.Type, Fields: fieldMap(cfg), Grid: p.Segments.Grid(),
+		Methods: map[string]string{"r": method(p.R.Method), "f": method(p.F.Method), "m": method(p.M.Method)}}
+	for _, r := range p.Segments.Rules() {
+		res.Segments = append(res.Segments, checkSegment{ID: r.ID, Label: r.Label})
+	}
+	var err error
+	if cfg.CRM.Type != "" && !offline && len(cfg.FieldMap()) > 0 {
+		err = func() error {
+			conn, err := newConnector(cfg, log)
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			res.FieldPlan, err = ensureFields(ctx, cfg, conn, false)
+			if err != nil {
+				return fmt.Errorf("ask the CRM about fields (use --offline to skip): %w", err)
+			}
+			return nil
+		}()
+		if err != nil {
+			res.CRMError = crmhttp.RedactString(err.Error())
+		}
+	}
+	if jerr := writeJSON(stdout, res); jerr != nil {
+		return jerr
+	}
+	return err
 }
