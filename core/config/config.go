@@ -23,6 +23,8 @@ type Config struct {
 	CRM    CRM    `koanf:"crm"`
 	RFM    RFM    `koanf:"rfm"`
 	Fields Fields `koanf:"fields"`
+	Log    Log    `koanf:"log"`
+	Status Status `koanf:"status"`
 
 	compiled compiled
 }
@@ -171,6 +173,8 @@ func defaults() Config {
 			NewCustomers: NewCustomers{ID: "new", Label: "New"},
 			Inactive:     Inactive{Mode: string(InactiveClear), ID: "inactive", Label: "Inactive"},
 		},
+		Log:    Log{Format: DefaultLogFormat, Level: DefaultLogLevel},
+		Status: Status{UnreadyAfterFailures: DefaultUnreadyAfterFailures, HistoryRuns: DefaultHistoryRuns},
 	}
 }
 

@@ -19,6 +19,7 @@ func (c *Config) validate(explicit func(key string) bool, p *problems) {
 	validateListen(c.Listen, p)
 	c.compileRFM(explicit, p)
 	validateFields(c.Fields, c.CRM.Type, p)
+	validateOps(c, p)
 	c.decodeConnector(p)
 }
 

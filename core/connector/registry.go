@@ -3,6 +3,7 @@ package connector
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sort"
 	"sync"
 )
@@ -45,6 +46,10 @@ type Env struct {
 	// what a connector needs to type values, read them back canonically
 	// and create picklists.
 	Fields []FieldSpec
+	// WrapTransport, when set, wraps the connector's base HTTP transport so
+	// core can observe every attempt (metrics, debug logs); kind names a
+	// request's call kind as CallCounter names it.
+	WrapTransport func(base http.RoundTripper, kind func(*http.Request) string) http.RoundTripper
 }
 
 // Registration is one connector's entry in the registry.

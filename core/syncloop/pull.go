@@ -138,7 +138,7 @@ func (r *run) pages(ctx context.Context, source string, cursor []byte, read page
 				return err
 			}
 			if skip != rfm.SkipNone {
-				r.rep.Skipped[skip]++
+				r.rep.addSkip(skip, source, rec.OrderID, r.SampleSize)
 			}
 			changes = append(changes, ch)
 		}
