@@ -23,11 +23,13 @@ func TestClassifierSeesSuccessBodies(t *testing.T) {
 		io.WriteString(w, `{"success":true,"result":[]}`)
 	})
 	c := newTestClient(t, srv, newFakeClock(), func(o *Options) {
-		o.Classifier = func(s int, h http.Header, b []byte, err error) Verdict {
+		o.Classifier = func(a Attempt) Verdict {
+			s, b := a.Status, a.Body
+			_, _ = s, b
 			if bytes.Contains(b, []byte(`"success":false`)) {
 				return Verdict{Class: crmerr.Transient, Code: "INTERNAL_SERVER_ERROR"}
 			}
-			return DefaultClassifier(s, h, b, err)
+			return DefaultClassifier(a)
 		}
 	})
 	var out struct{ Success bool }

@@ -144,6 +144,6 @@ type countingTransport struct {
 }
 
 func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	t.stats.Load().addCall(nil)
+	t.stats.Load().addCall(nil, OpAuth)
 	return t.base.RoundTrip(req)
 }
