@@ -36,6 +36,7 @@ import (
 // Client sends CRM API requests. It is safe for concurrent use.
 type Client struct {
 	base          string
+	baseFrom      func(context.Context) (string, error)
 	timeouts      Timeouts
 	retryBudget   time.Duration
 	stallBudget   time.Duration
@@ -65,7 +66,7 @@ func New(opts Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("crm http client: %w", err)
 	}
-	c := &Client{base: strings.TrimRight(o.BaseURL, "/"), timeouts: o.Timeouts,
+	c := &Client{base: strings.TrimRight(o.BaseURL, "/"), baseFrom: o.BaseURLFrom, timeouts: o.Timeouts,
 		retryBudget: o.RetryBudget, stallBudget: o.StallBudget, maxRetries: o.MaxRetries,
 		minWait: o.MinWait, maxWait: o.MaxWait, maxRetryAfter: o.MaxRetryAfter, maxBody: o.MaxBodyBytes,
 		classify: o.Classifier, opOf: o.OpOf, budget: o.Budget, auth: o.Auth, stats: o.Stats, userAgent: o.UserAgent,
@@ -140,7 +141,7 @@ type Response struct {
 // caller can read per-item details. A cancelled ctx returns ctx.Err()
 // (wrapped), not a crmerr error: a stopping run is not a CRM failure.
 func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
-	u, err := c.resolve(r.Path, r.Query)
+	u, err := c.resolve(ctx, r.Path, r.Query)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", r.Method, r.Path, err)
 	}
@@ -204,13 +205,21 @@ func (c *Client) send(ctx context.Context, r *Request, rawURL, label string) (*c
 }
 
 // resolve joins path to the base URL and adds query.
-func (c *Client) resolve(path string, query url.Values) (*url.URL, error) {
+func (c *Client) resolve(ctx context.Context, path string, query url.Values) (*url.URL, error) {
 	raw := path
 	if !strings.HasPrefix(path, "https://") && !strings.HasPrefix(path, "http://") {
-		if c.base == "" {
+		base := c.base
+		if base == "" && c.baseFrom != nil {
+			b, err := c.baseFrom(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("base URL: %w", err)
+			}
+			base = strings.TrimRight(b, "/")
+		}
+		if base == "" {
 			return nil, errors.New("relative path without a base URL")
 		}
-		raw = c.base + "/" + strings.TrimLeft(path, "/")
+		raw = base + "/" + strings.TrimLeft(path, "/")
 	}
 	u, err := url.Parse(raw)
 	if err != nil {

@@ -71,7 +71,7 @@ func TestResolve(t *testing.T) {
 		{"https://acme.my.salesforce.com/services/data/v62.0/query/01g-2000", nil, "https://acme.my.salesforce.com/services/data/v62.0/query/01g-2000"},
 	}
 	for _, tt := range tests {
-		u, err := c.resolve(tt.path, tt.query)
+		u, err := c.resolve(context.Background(), tt.path, tt.query)
 		if err != nil || u.String() != tt.want {
 			t.Errorf("resolve(%q) = %v, %v; want %s", tt.path, u, err, tt.want)
 		}

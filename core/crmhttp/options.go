@@ -67,6 +67,10 @@ type Options struct {
 	// BaseURL is joined with relative request paths; absolute http(s) paths
 	// (Salesforce nextRecordsUrl hosts, instance_url) are used as given.
 	BaseURL string
+	// BaseURLFrom, used when BaseURL is empty, names the base URL per call:
+	// a session's host from the token response (TokenAuth.BaseURL, for
+	// Salesforce's instance_url).
+	BaseURLFrom func(context.Context) (string, error)
 	// Timeouts bound each attempt (connect, first byte, idle body, whole).
 	Timeouts Timeouts
 	// RetryBudget bounds one call's retries by time, not by count: a
