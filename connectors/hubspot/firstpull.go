@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/crmerr"
 )
 
 // readList reads one page of a first pull's list phase: up to read_batch
@@ -67,6 +68,10 @@ func (c *Connector) list(ctx context.Context, src *source, after string, limit i
 	}
 	var resp listResponse
 	_, err := c.http.DoJSON(ctx, http.MethodGet, c.p.list(src.object), q, nil, &resp)
+	if err == nil && len(resp.Results) > limit { // a hostile page (issue 11); rel's shape checks cover more
+		err = &crmerr.Error{Class: crmerr.Transient, Message: fmt.Sprintf(
+			"HubSpot listed %d records for a page of at most %d; nothing of it was stored", len(resp.Results), limit)}
+	}
 	return resp, err
 }
 

@@ -241,8 +241,8 @@ func (c *Client) resolve(ctx context.Context, path string, query url.Values) (*u
 // included: the caller inspects its per-item results), decodes the body
 // into out (if not nil and the body is not empty). It returns the final
 // status (0 if no response arrived) and an error as Do does. A body that is
-// not valid JSON is Transient (truncated or proxy pages heal); one that does
-// not fit out is Permanent (our type is wrong).
+// empty (except on 204) or not valid JSON is Transient (truncated or proxy
+// pages heal); one that is null or does not fit out is Permanent.
 func (c *Client) DoJSON(ctx context.Context, method, path string, query url.Values, in, out any) (int, error) {
 	r := &Request{Method: method, Path: path, Query: query, Header: http.Header{"Accept": {"application/json"}}}
 	if in != nil {
@@ -258,8 +258,18 @@ func (c *Client) DoJSON(ctx context.Context, method, path string, query url.Valu
 	if resp != nil {
 		status = resp.Status
 	}
-	if err != nil || out == nil || resp == nil || len(bytes.TrimSpace(resp.Body)) == 0 {
+	if err != nil || out == nil || resp == nil || status == http.StatusNoContent {
 		return status, err
+	}
+	// An empty or null body where an answer is due is a broken proxy or a
+	// hostile server, never "nothing": decoding it would read as no data.
+	switch b := bytes.TrimSpace(resp.Body); {
+	case len(b) == 0:
+		return status, fmt.Errorf("%s %s: %w", method, path,
+			&crmerr.Error{Class: crmerr.Transient, Status: status, Message: "empty response body"})
+	case string(b) == "null":
+		return status, fmt.Errorf("%s %s: %w", method, path,
+			&crmerr.Error{Class: crmerr.Permanent, Status: status, Message: "response body is null"})
 	}
 	if err := json.Unmarshal(resp.Body, out); err != nil {
 		class := crmerr.Transient

@@ -44,10 +44,28 @@ func TestDoJSONDecodeErrors(t *testing.T) {
 			io.WriteString(w, "<html>maintenance</html>")
 			return
 		}
-		io.WriteString(w, `{"n":"not a number"}`)
+		switch r.URL.Path {
+		case "/null":
+			io.WriteString(w, " null\n")
+		case "/empty":
+		case "/nocontent":
+			w.WriteHeader(204)
+		default:
+			io.WriteString(w, `{"n":"not a number"}`)
+		}
 	})
-	c := newTestClient(t, srv, newFakeClock(), nil)
+	c := newTestClient(t, srv, newFakeClock(), func(o *Options) { o.RetryBudget = time.Second })
 	var out struct{ N int }
+	// An empty or null answer is never "no data".
+	if _, err := c.DoJSON(context.Background(), "GET", "/empty", nil, nil, &out); crmerr.ClassOf(err) != crmerr.Transient {
+		t.Errorf("empty 200: %v, want transient", err)
+	}
+	if _, err := c.DoJSON(context.Background(), "GET", "/null", nil, nil, &out); crmerr.ClassOf(err) != crmerr.Permanent {
+		t.Errorf("null 200: %v, want permanent", err)
+	}
+	if status, err := c.DoJSON(context.Background(), "GET", "/nocontent", nil, nil, &out); err != nil || status != 204 {
+		t.Errorf("204: %d %v, want no error", status, err)
+	}
 	if _, err := c.DoJSON(context.Background(), "GET", "/html", nil, nil, &out); crmerr.ClassOf(err) != crmerr.Transient {
 		t.Errorf("non-JSON 200: %v, want transient", err)
 	}

@@ -25,16 +25,15 @@ const (
 // retried (see Options.StallBudget).
 const (
 	DefaultConnectTimeout        = 10 * time.Second
-	DefaultResponseHeaderTimeout = 30 * time.Second // first byte; Cloudflare cuts HubSpot at 100 s (524)
-	DefaultIdleReadTimeout       = 15 * time.Second // longest silence inside a body
+	DefaultResponseHeaderTimeout = 20 * time.Second // first byte; CRM searches answer in seconds
+	DefaultIdleReadTimeout       = 10 * time.Second // longest silence inside a body
 	DefaultAttemptTimeout        = 2 * time.Minute  // one whole attempt, body included
 )
 
 // Timeouts bound one attempt's phases. Zero fields take the defaults above;
 // negative means none.
 type Timeouts struct {
-	// Connect bounds dialling and the TLS handshake (transports built by
-	// NewTransport) and is added to ResponseHeader for any other transport.
+	// Connect bounds getting a connection: dialling and the TLS handshake.
 	Connect time.Duration
 	// ResponseHeader bounds the wait from sending the request to the
 	// response headers: the server's "first byte".

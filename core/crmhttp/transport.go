@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"sync"
 	"time"
 
@@ -54,25 +55,54 @@ func opOf(st *call) string {
 	return st.op
 }
 
-// sendTimed sends req on base under to: a timer for the response headers
-// (connect included), one for the whole attempt, and an idle timer re-armed
-// by every body read. A timer that fires cancels the attempt, and the error
-// says which phase stalled (a *TimeoutError), so the retry loop can charge
-// it to the call's stall budget.
+// sendTimed sends req on base under to: a timer for getting a connection
+// (Connect), one from the request written to the response headers
+// (ResponseHeader), one for the whole attempt, and an idle timer re-armed
+// by every body read. The connection phases are read from an httptrace, so
+// they hold on any transport. A timer that fires cancels the attempt, and
+// the error says which phase stalled (a *TimeoutError), so the retry loop
+// can charge it to the call's stall budget.
 func sendTimed(base http.RoundTripper, req *http.Request, to Timeouts) (*http.Response, error) {
 	ctx, cancel := context.WithCancel(req.Context())
 	w := &watch{cancel: cancel}
 	if to.Attempt > 0 {
 		w.attempt = time.AfterFunc(to.Attempt, func() { w.fire("attempt", to.Attempt) })
 	}
-	var header *time.Timer
-	if d := to.Connect + to.ResponseHeader; to.ResponseHeader > 0 {
-		header = time.AfterFunc(d, func() { w.fire("response headers", d) })
+	var (
+		mu              sync.Mutex
+		connect, header *time.Timer
+		answered        bool // headers arrived: a late WroteRequest arms nothing
+	)
+	if to.Connect > 0 {
+		connect = time.AfterFunc(to.Connect, func() { w.fire("connect", to.Connect) })
 	}
-	resp, err := base.RoundTrip(req.WithContext(ctx))
+	trace := &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) {
+			if connect != nil {
+				connect.Stop()
+			}
+		},
+		WroteRequest: func(httptrace.WroteRequestInfo) {
+			if to.ResponseHeader <= 0 {
+				return
+			}
+			mu.Lock()
+			if header == nil && !answered {
+				header = time.AfterFunc(to.ResponseHeader, func() { w.fire("response headers", to.ResponseHeader) })
+			}
+			mu.Unlock()
+		},
+	}
+	resp, err := base.RoundTrip(req.WithContext(httptrace.WithClientTrace(ctx, trace)))
+	if connect != nil {
+		connect.Stop()
+	}
+	mu.Lock()
 	if header != nil {
 		header.Stop()
 	}
+	answered = true
+	mu.Unlock()
 	if err != nil {
 		w.stop()
 		if te := w.fired(); te != nil {
@@ -86,7 +116,7 @@ func sendTimed(base http.RoundTripper, req *http.Request, to Timeouts) (*http.Re
 
 // TimeoutError is an attempt cut off by one of Options.Timeouts.
 type TimeoutError struct {
-	Phase string        // "response headers", "body read" or "attempt"
+	Phase string        // "connect", "response headers", "body read" or "attempt"
 	After time.Duration // the timeout that fired
 }
 
@@ -95,7 +125,9 @@ func (e *TimeoutError) Error() string {
 	case "body read":
 		return fmt.Sprintf("the server sent nothing for %v while sending the body", e.After)
 	case "response headers":
-		return fmt.Sprintf("no response headers within %v", e.After)
+		return fmt.Sprintf("no response headers within %v of sending the request", e.After)
+	case "connect":
+		return fmt.Sprintf("no connection within %v", e.After)
 	}
 	return fmt.Sprintf("attempt took longer than %v", e.After)
 }
