@@ -25,8 +25,9 @@ func init() {
 }
 
 // demoConfig is the config the demo runs with: every field but recency_days
-// mapped, HubSpot's Professional tier pacing, and rescans due every minute
-// so the second sync shows deletions and re-assignments.
+// mapped, HubSpot's Professional tier pacing, and the default cadences of the
+// periodic scans: the week between the syncs makes the deletion scan, the
+// association rescan and the repair pass fall due, as in production.
 const demoConfig = `
 state:
   path: %s
@@ -40,11 +41,8 @@ crm:
     sources: [deals]
     limits: {ten_second: 190, daily: 625000}
     search_lag: 1m
-    deletion_scan_every: 1m
-    association_rescan_every: 1m
-    repair_every: 1m
+    property_group: rfm
 fields:
-  group: rfm
   r: rfm_r
   f: rfm_f
   m: rfm_m
@@ -122,11 +120,12 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	}
 	for i, step := range []string{"first sync: everything is new", "second sync, after a week of CRM work"} {
 		if i == 1 {
-			c := demo.Mutate(srv, base, 7, srv.Now())
+			weekStart := srv.Now()
+			c := demo.Work(srv, base, 7, 7)
 			edited := demo.EditSegment(srv, base, "rfm_segment")
-			fmt.Fprintf(stdout, "\nchanged in HubSpot: %d new deals, %d amounts corrected, %d deals lost, %d deals deleted, %d deals moved to another contact, %d contact deleted, and a person overwrote the segment of contact %s\n",
-				c.NewDeals, c.AmountsChanged, c.Lost, c.Archived, c.Reassigned, c.ContactsDeleted, edited)
-			// Two minutes pass on the fake's clock: past the search lag, and the rescans fall due.
+			fmt.Fprintf(stdout, "\na week of work in HubSpot (%s to %s): %d new deals, %d amounts corrected, %d deals lost, %d deals deleted, %d deals moved to another contact, %d contact deleted, and a person overwrote the segment of contact %s\n",
+				weekStart.Format("Jan 2"), srv.Now().Format("Jan 2"), c.NewDeals, c.AmountsChanged, c.Lost, c.Archived, c.Reassigned, c.ContactsDeleted, edited)
+			// Two more minutes: past the search lag, so search sees the last edit.
 			srv.Advance(2 * time.Minute)
 		}
 		fmt.Fprintf(stdout, "\n== %s ==\n", step)
@@ -137,7 +136,8 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 			rec.Error = err.Error()
 		}
 		board.Record(rec)
-		rep.Print(stdout)
+		fmt.Fprintf(stdout, "as of %s\n", rep.AsOf.Time().Format("2006-01-02 15:04 MST"))
+		printDemoRun(stdout, rep)
 		fmt.Fprintf(stdout, "took %s\n", time.Since(runStart).Round(time.Millisecond))
 		if err != nil {
 			return err

@@ -2,15 +2,13 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/rfmsync/rfmsync/core/config"
-	"github.com/rfmsync/rfmsync/core/syncloop"
+	"time"
 )
 
 // runCLI runs the command in-process and returns its exit code and output.
@@ -67,6 +65,9 @@ func TestScoreEmbeddedSample(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if !strings.Contains(errOut, "Champions") || !strings.Contains(errOut, "avg order") {
+		t.Errorf("the sample's segment table is missing from stderr:\n%s", errOut)
+	}
 	if len(lines) < 300 || !strings.Contains(errOut, "embedded sample") {
 		t.Fatalf("sample scored %d rows; stderr %s", len(lines)-1, errOut)
 	}
@@ -133,18 +134,6 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-// The config's output names and the sync loop's must be the same list: the
-// config validates what the loop writes.
-func TestOutputListsAgree(t *testing.T) {
-	var fromConfig []string
-	for _, o := range config.Outputs() {
-		fromConfig = append(fromConfig, string(o))
-	}
-	if !slices.Equal(fromConfig, syncloop.Outputs) {
-		t.Fatalf("config outputs %v != sync loop outputs %v", fromConfig, syncloop.Outputs)
-	}
-}
-
 func TestDemo(t *testing.T) {
 	code, out, errOut := runCLI(t, "demo", "--contacts", "150", "--deals", "900")
 	if code != exitOK {
@@ -153,19 +142,39 @@ func TestDemo(t *testing.T) {
 	for _, want := range []string{
 		"rfm_segment                  create (enumeration/select)",
 		"== first sync: everything is new ==", "== second sync, after a week of CRM work ==",
-		"segments:", "moves:", "association rescan re-assigned", "API calls:", "demo finished",
+		"Champions", "Can't Lose Them", "revenue", "customers moved (from → to):", "re-read deals:",
+		"ran deletion scan of deals, order re-read of deals, repair pass", "API calls:", "demo finished",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
 	}
+	// Labels, not ids; the first sync's moves are its segment table, not printed again.
+	for _, unwanted := range []string{"loyal_customers", "cant_lose_them", "changes by segment"} {
+		if strings.Contains(out, unwanted) {
+			t.Errorf("demo output shows %q", unwanted)
+		}
+	}
+	if n := strings.Count(out, "customers moved (from → to)"); n != 1 {
+		t.Errorf("moves printed %d times, want once (the second sync)", n)
+	}
+	// The week of CRM work is a week on the clock.
+	var asof []time.Time
+	for _, m := range regexp.MustCompile(`(?m)^as of (.+)$`).FindAllStringSubmatch(out, -1) {
+		at, err := time.Parse("2006-01-02 15:04 MST", m[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		asof = append(asof, at)
+	}
+	if len(asof) != 2 || asof[1].Sub(asof[0]) < 7*24*time.Hour || asof[1].Sub(asof[0]) > 7*24*time.Hour+time.Hour {
+		t.Errorf("syncs as of %v, want a week apart", asof)
+	}
 	// The second sync writes only what changed: fewer customers than the first.
 	var written []int
-	for _, line := range strings.Split(out, "\n") {
-		var n, calls int
-		if _, err := fmt.Sscanf(line, "written: %d customers in %d calls", &n, &calls); err == nil {
-			written = append(written, n)
-		}
+	for _, m := range regexp.MustCompile(`written: ([\d,]+) customers`).FindAllStringSubmatch(out, -1) {
+		n, _ := strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
+		written = append(written, n)
 	}
 	if len(written) != 2 || written[0] == 0 || written[1] >= written[0] {
 		t.Errorf("written per sync = %v, want a full first sync and a smaller second one", written)

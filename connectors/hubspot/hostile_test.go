@@ -13,6 +13,7 @@ import (
 	"github.com/rfmsync/rfmsync/connectors/hubspot/hubspottest"
 	"github.com/rfmsync/rfmsync/core/crmerr"
 	"github.com/rfmsync/rfmsync/core/hostile"
+	"github.com/rfmsync/rfmsync/core/outputs"
 	"github.com/rfmsync/rfmsync/core/rfm"
 	"github.com/rfmsync/rfmsync/core/state"
 	"github.com/rfmsync/rfmsync/core/syncloop"
@@ -119,6 +120,6 @@ func hostileSync(t *testing.T, s *hubspottest.Server, c *Connector, path string,
 	defer db.Close()
 	return syncloop.Run(context.Background(), syncloop.Options{
 		Connector: c, State: db, Params: rfm.DefaultParams(), WindowDays: syncWindowDays,
-		Fields: fields, PullFingerprint: "test", ScoreFingerprint: "test", Now: s.Now,
+		Fields: outputs.Single(fields), PullFingerprint: "test", ScoreFingerprint: "test", Now: s.Now,
 	})
 }
