@@ -123,3 +123,33 @@ func hostileSync(t *testing.T, s *hubspottest.Server, c *Connector, path string,
 		Fields: outputs.Single(fields), PullFingerprint: "test", ScoreFingerprint: "test", Now: s.Now,
 	})
 }
+
+// Issue 7 item 9: a first sync of 20,000 deals against a HubSpot that
+// answers every 20th call with a 5xx and meets a burst of six 429s every
+// 150 calls ends like a clean one. Retries are bounded by time (limits.retry_budget), so a burst
+// longer than the old five retries is waited out.
+func TestFirstSyncThroughTransientFaults(t *testing.T) {
+	s := newFake(t, hubspottest.Options{})
+	fields := rfmFields()
+	ensureFields(t, connect(t, s, nil), fields)
+	seedPortal(s, 20000)
+	base := s.Calls(hubspottest.AnyRoute)
+	for call := base + 20; call < base+400; call += 20 {
+		s.InjectFaultAt(hubspottest.AnyRoute, call, hubspottest.Fault{Status: []int{500, 502, 503, 504}[call%4]})
+	}
+	for burst := base + 75; burst < base+400; burst += 150 {
+		for i := range 6 {
+			s.InjectFaultAt(hubspottest.AnyRoute, burst+i, hubspottest.Fault{Status: http.StatusTooManyRequests})
+		}
+	}
+	c := connect(t, s, nil)
+	rep := syncOnce(t, s, c, filepath.Join(t.TempDir(), "state.db"), fields)
+	if rep.Written != 2000 {
+		t.Fatalf("wrote %d of 2000 customers", rep.Written)
+	}
+	st := c.Stats()
+	if st.Retries < 20 || st.RateLimited < 12 {
+		t.Errorf("retries %d, rate limited %d: the faults did not bite", st.Retries, st.RateLimited)
+	}
+	t.Logf("%d calls, %d retries, %d rate limited", st.Calls, st.Retries, st.RateLimited)
+}

@@ -282,3 +282,20 @@ func testKey(t *testing.T) []byte {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(priv)})
 }
+
+// A token endpoint that redirects is not followed: the form carries the
+// secrets, and a 307 would send it to whoever the Location names.
+func TestTokenRequestNeverFollowsRedirects(t *testing.T) {
+	var strangerHits counter
+	stranger := serve(t, func(w http.ResponseWriter, r *http.Request) { strangerHits.inc() })
+	tokSrv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, stranger.URL+"/steal", http.StatusTemporaryRedirect)
+	})
+	auth, err := NewOAuth(OAuthConfig{Grant: GrantClientCredentials, TokenURL: tokSrv.URL, ClientID: "cid", ClientSecret: "redirected-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := auth.Token(context.Background()); crmerr.ClassOf(err) != crmerr.Auth || strangerHits.get() != 0 {
+		t.Fatalf("err = %v, stranger hits %d", err, strangerHits.get())
+	}
+}
