@@ -187,6 +187,7 @@ func (d *daemon) serve(ctx context.Context, spec string, loc *time.Location, lis
 		d.log.Info("status page", "url", "http://"+ln.Addr().String()+"/")
 	}
 	c.Start()
+	d.board.Readiness()
 	d.observeQuota()
 	d.board.SetNext(c.Entry(id).Next)
 	d.log.Info("scheduled", "cron", spec, "timezone", loc.String(), "next", c.Entry(id).Next)
@@ -209,6 +210,7 @@ func (d *daemon) serve(ctx context.Context, spec string, loc *time.Location, lis
 			done = true
 		case <-tick.C:
 			d.board.SetNext(c.Entry(id).Next)
+			d.board.Readiness() // keeps rfmsync_ready current between scrapes of /readyz
 			d.observeQuota()
 		}
 	}
