@@ -43,21 +43,30 @@ func runDaemon(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	board, err := newBoard(cfg, log)
+	d, err := newDaemon(cfg, log)
 	if err != nil {
 		return err
+	}
+	defer d.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return d.serve(ctx, cfg.Schedule.Cron, cfg.Location(), cfg.Listen, *now)
+}
+
+// newDaemon wires the board (metrics, access, readiness, history) to the
+// syncer, whose connector reports every CRM call to the metrics.
+func newDaemon(cfg *config.Config, log *slog.Logger) (*daemon, error) {
+	board, err := newBoard(cfg, log)
+	if err != nil {
+		return nil, err
 	}
 	s, err := openSyncerObserved(cfg, log, board.Metrics().ObserveCall)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer s.Close()
 	board.SetHistory(s.db.History)
 	board.SetStateCheck(s.db.Ping)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	d := &daemon{syncer: s, board: board, log: log}
-	return d.serve(ctx, cfg.Schedule.Cron, cfg.Location(), cfg.Listen, *now)
+	return &daemon{syncer: s, board: board, log: log}, nil
 }
 
 // newBoard builds the status board of cfg: metrics naming the build and
