@@ -22,9 +22,15 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/histogram"
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/promql/parser"
-	"github.com/prometheus/prometheus/promql/promqltest"
+	"github.com/prometheus/prometheus/storage"
+	"github.com/prometheus/prometheus/tsdb/chunkenc"
+	"github.com/prometheus/prometheus/tsdb/chunks"
+	"github.com/prometheus/prometheus/util/annotations"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
@@ -274,9 +280,9 @@ func TestAlertRulesUseExposedMetrics(t *testing.T) {
 	}
 }
 
-// TestAlertsFireOnlyWhenTheyShould loads the registry's own samples into
-// Prometheus' engine, once for a daemon in trouble and once for a healthy
-// one, and evaluates every alert expression 30 hours in.
+// TestAlertsFireOnlyWhenTheyShould feeds the registry's own samples to
+// Prometheus' query engine, once for a daemon in trouble and once for a
+// healthy one, and evaluates every alert expression 30 hours in.
 func TestAlertsFireOnlyWhenTheyShould(t *testing.T) {
 	eval := 30 * time.Hour
 	sick := status.NewMetrics("test", "hubspot")
@@ -297,13 +303,14 @@ func TestAlertsFireOnlyWhenTheyShould(t *testing.T) {
 	healthy.SetReadiness(true, false)
 
 	groups := loadRules(t)
+	engine := promql.NewEngine(promql.EngineOpts{MaxSamples: 1_000_000, Timeout: time.Minute, LookbackDelta: 5 * time.Minute})
+	defer engine.Close()
 	for name, tc := range map[string]struct {
 		m    *status.Metrics
 		fire bool
 	}{"sick": {sick, true}, "healthy": {healthy, false}} {
 		t.Run(name, func(t *testing.T) {
-			st := promqltest.LoadedStorage(t, series(t, tc.m, eval))
-			engine := promqltest.NewTestEngine(t, false, 5*time.Minute, 100000)
+			st := scraped(t, tc.m, eval)
 			for _, g := range groups.Groups {
 				for _, r := range g.Rules {
 					q, err := engine.NewInstantQuery(context.Background(), st, nil, r.Expr, time.Unix(0, 0).Add(eval))
@@ -324,44 +331,93 @@ func TestAlertsFireOnlyWhenTheyShould(t *testing.T) {
 	}
 }
 
-// series turns the registry's counters and gauges into a promqltest load
-// block: gauges hold their value, counters jump to theirs half an hour
-// before the end, as a scrape every 5 minutes over span would see them; the
-// process is up since time 0.
-func series(t *testing.T, m *status.Metrics, span time.Duration) string {
+// scraped turns the registry's counters and gauges into the series a
+// scrape every 5 minutes over span would have stored: gauges hold their
+// value, counters jump to theirs half an hour before the end, and the
+// process has been up since time 0.
+func scraped(t *testing.T, m *status.Metrics, span time.Duration) storage.Queryable {
 	t.Helper()
 	fams, err := m.Registry().Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
-	steps := int(span / (5 * time.Minute))
-	var b strings.Builder
-	b.WriteString("load 5m\n")
+	step := 5 * time.Minute
+	n := int(span/step) + 1
+	var all []storage.Series
 	for _, f := range fams {
 		for _, s := range f.Metric {
-			labels := []string{`instance="a"`, `job="rfmsync"`}
+			lset := []string{"__name__", f.GetName(), "instance", "a", "job", "rfmsync"}
 			for _, l := range s.Label {
-				labels = append(labels, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
+				lset = append(lset, l.GetName(), l.GetValue())
 			}
-			var vals string
-			switch {
-			case s.Counter != nil:
-				// Everything counted happened in the last half hour.
-				vals = fmt.Sprintf("0x%d %gx6", steps-6, s.Counter.GetValue())
-			case s.Gauge != nil:
-				v := s.Gauge.GetValue()
-				if f.GetName() == "process_start_time_seconds" {
-					v = 0
-				}
-				vals = fmt.Sprintf("%gx%d", v, steps)
-			default:
+			if s.Counter == nil && s.Gauge == nil {
 				continue
 			}
-			fmt.Fprintf(&b, "  %s{%s} %s\n", f.GetName(), strings.Join(labels, ","), vals)
+			samples := make([]chunks.Sample, n)
+			for i := range n {
+				smp := floatSample{t: (time.Duration(i) * step).Milliseconds()}
+				switch {
+				case s.Counter != nil:
+					if i >= n-6 {
+						smp.f = s.Counter.GetValue()
+					}
+				case f.GetName() == "process_start_time_seconds":
+				default:
+					smp.f = s.Gauge.GetValue()
+				}
+				samples[i] = smp
+			}
+			all = append(all, storage.NewListSeries(labels.FromStrings(lset...), samples))
 		}
 	}
-	return b.String()
+	return storage.QueryableFunc(func(_, _ int64) (storage.Querier, error) {
+		return &storage.MockQuerier{SelectMockFunction: func(sortSeries bool, _ *storage.SelectHints, ms ...*labels.Matcher) storage.SeriesSet {
+			var out []storage.Series
+			for _, s := range all {
+				if matchesAll(s.Labels(), ms) {
+					out = append(out, s)
+				}
+			}
+			if sortSeries {
+				slices.SortFunc(out, func(a, b storage.Series) int { return labels.Compare(a.Labels(), b.Labels()) })
+			}
+			return &seriesSet{list: out, i: -1}
+		}}, nil
+	})
 }
+
+func matchesAll(l labels.Labels, ms []*labels.Matcher) bool {
+	for _, m := range ms {
+		if !m.Matches(l.Get(m.Name)) {
+			return false
+		}
+	}
+	return true
+}
+
+// floatSample is one stored float sample.
+type floatSample struct {
+	t int64
+	f float64
+}
+
+func (s floatSample) T() int64                      { return s.t }
+func (s floatSample) ST() int64                     { return 0 }
+func (s floatSample) F() float64                    { return s.f }
+func (s floatSample) H() *histogram.Histogram       { return nil }
+func (s floatSample) FH() *histogram.FloatHistogram { return nil }
+func (s floatSample) Type() chunkenc.ValueType      { return chunkenc.ValFloat }
+func (s floatSample) Copy() chunks.Sample           { return s }
+
+type seriesSet struct {
+	list []storage.Series
+	i    int
+}
+
+func (s *seriesSet) Next() bool                        { s.i++; return s.i < len(s.list) }
+func (s *seriesSet) At() storage.Series                { return s.list[s.i] }
+func (s *seriesSet) Err() error                        { return nil }
+func (s *seriesSet) Warnings() annotations.Annotations { return nil }
 
 func TestGrafanaDashboard(t *testing.T) {
 	var d struct {
