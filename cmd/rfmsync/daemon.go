@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/rfmsync/rfmsync/core/config"
 	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/crmhttp"
 	"github.com/rfmsync/rfmsync/core/status"
 	"github.com/rfmsync/rfmsync/core/syncloop"
 )
@@ -66,6 +69,16 @@ func newDaemon(cfg *config.Config, log *slog.Logger) (*daemon, error) {
 	}
 	board.SetHistory(s.db.History)
 	board.SetStateCheck(s.db.Ping)
+	// The call kinds earlier runs used get their counters at start-up too.
+	if runs, err := s.db.History(0); err == nil {
+		kinds := map[string]bool{}
+		for _, r := range runs {
+			for k := range r.APICalls {
+				kinds[k] = true
+			}
+		}
+		board.Metrics().DeclareCalls(cfg.CRM.Type, slices.Sorted(maps.Keys(kinds)))
+	}
 	return &daemon{syncer: s, board: board, log: log}, nil
 }
 
@@ -170,7 +183,7 @@ func (d *daemon) job(ctx context.Context) cron.Job {
 		rep, err := d.once(ctx, time.Time{}, false)
 		run.Report = rep
 		if err != nil {
-			run.Error = err.Error()
+			run.Error = crmhttp.RedactString(err.Error())
 		}
 		d.observeQuota()
 	}))

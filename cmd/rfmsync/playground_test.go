@@ -181,7 +181,7 @@ func TestDaemonMetricsAfterARealRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
+	defer func() { d.Close() }()
 	if _, err := ensureFields(context.Background(), cfg, d.conn, true); err != nil {
 		t.Fatal(err)
 	}
@@ -239,5 +239,23 @@ func TestDaemonMetricsAfterARealRun(t *testing.T) {
 	}
 	if h, _ := d.db.History(0); len(h) != 1 || h[0].Written != rep.Written {
 		t.Errorf("history = %+v", h)
+	}
+	// A restarted daemon declares the call kinds the history names.
+	d.Close()
+	d2, err := newDaemon(cfg, newLogger(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d2.Close()
+	h = d2.board.Handler()
+	restarted := scrape()
+	for kind := range rep.APICalls {
+		if _, ok := restarted["rfmsync_crm_api_calls_total,connector=hubspot,kind="+kind+",outcome=rate_limited"]; !ok {
+			t.Errorf("after a restart, no counter for %s calls", kind)
+		}
+	}
+	// The history's finish is taken a moment before the board's.
+	if d := restarted["rfmsync_last_success_timestamp_seconds"] - after["rfmsync_last_success_timestamp_seconds"]; d > 0 || d < -1 {
+		t.Errorf("last success across the restart moved by %vs", d)
 	}
 }
