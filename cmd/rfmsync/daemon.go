@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,6 +22,7 @@ import (
 	"github.com/rfmsync/rfmsync/core/config"
 	"github.com/rfmsync/rfmsync/core/connector"
 	"github.com/rfmsync/rfmsync/core/crmerr"
+	"github.com/rfmsync/rfmsync/core/crmhttp"
 	"github.com/rfmsync/rfmsync/core/status"
 	"github.com/rfmsync/rfmsync/core/syncloop"
 )
@@ -44,21 +47,40 @@ func runDaemon(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	board, err := newBoard(cfg, log)
+	d, err := newDaemon(cfg, log)
 	if err != nil {
 		return err
+	}
+	defer d.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return d.serve(ctx, cfg.Schedule.Cron, cfg.Location(), cfg.Listen, *now)
+}
+
+// newDaemon wires the board (metrics, access, readiness, history) to the
+// syncer, whose connector reports every CRM call to the metrics.
+func newDaemon(cfg *config.Config, log *slog.Logger) (*daemon, error) {
+	board, err := newBoard(cfg, log)
+	if err != nil {
+		return nil, err
 	}
 	s, err := openSyncerObserved(cfg, log, board.Metrics().ObserveCall)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer s.Close()
 	board.SetHistory(s.db.History)
 	board.SetStateCheck(s.db.Ping)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	d := &daemon{syncer: s, board: board, log: log}
-	return d.serve(ctx, cfg.Schedule.Cron, cfg.Location(), cfg.Listen, *now)
+	// The call kinds earlier runs used get their counters at start-up too.
+	if runs, err := s.db.History(0); err == nil {
+		kinds := map[string]bool{}
+		for _, r := range runs {
+			for k := range r.APICalls {
+				kinds[k] = true
+			}
+		}
+		board.Metrics().DeclareCalls(cfg.CRM.Type, slices.Sorted(maps.Keys(kinds)))
+	}
+	return &daemon{syncer: s, board: board, log: log}, nil
 }
 
 // newBoard builds the status board of cfg: metrics naming the build and
@@ -210,7 +232,7 @@ func (d *daemon) job(ctx context.Context) cron.Job {
 		rep, err := d.once(ctx, time.Time{}, false)
 		run.Report = rep
 		if err != nil {
-			run.Error = err.Error()
+			run.Error = crmhttp.RedactString(err.Error())
 		}
 		d.observeQuota()
 		if ctx.Err() == nil {
@@ -248,6 +270,7 @@ func (d *daemon) serve(ctx context.Context, spec string, loc *time.Location, lis
 		d.log.Info("status page", "url", "http://"+ln.Addr().String()+"/")
 	}
 	c.Start()
+	d.board.Readiness()
 	d.observeQuota()
 	d.board.SetNext(c.Entry(id).Next)
 	d.log.Info("scheduled", "cron", spec, "timezone", loc.String(), "next", c.Entry(id).Next)
@@ -273,6 +296,7 @@ func (d *daemon) serve(ctx context.Context, spec string, loc *time.Location, lis
 			done = true
 		case <-tick.C:
 			d.board.SetNext(c.Entry(id).Next)
+			d.board.Readiness() // keeps rfmsync_ready current between scrapes of /readyz
 			d.observeQuota()
 		case wait := <-d.retry:
 			retry.Reset(wait)

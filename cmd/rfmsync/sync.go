@@ -133,7 +133,7 @@ func (s *syncer) once(ctx context.Context, asof time.Time, dry bool) (rep *syncl
 // remember logs the run's summary line and records it in the history.
 func (s *syncer) remember(start time.Time, rep *syncloop.Report, dry bool, err error) {
 	rec := status.RecordOf(start, time.Now(), rep, err)
-	attrs := []any{"result", rec.Result, "dry_run", dry, "duration", time.Since(start).Round(time.Millisecond),
+	attrs := []any{"result", rec.Result, "dry_run", dry, "duration_seconds", rec.DurationSeconds,
 		"asof", rec.AsOf, "pulled", sum(rec.Pulled), "skipped", sum(rec.Skipped), "scored", rec.Scored,
 		"moves", rec.Moves, "changed", rec.Changed, "written", rec.Written, "rejected", rec.Rejected,
 		"not_found", rec.NotFound, "deferred", rec.Deferred, "api_calls", sum(rec.APICalls)}
