@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/rfmsync/rfmsync/core/rfm"
@@ -35,8 +38,18 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "crm: none (offline commands only)")
 	}
 	fmt.Fprintln(stdout, "fields:")
-	for _, m := range cfg.FieldMap() {
-		fmt.Fprintf(stdout, "  %-20s → %s\n", m.Output, m.Field)
+	fm := cfg.FieldMap()
+	for _, o := range fm.Outputs() {
+		f := fm[o]
+		name := f.Default
+		if len(f.ByType) > 0 {
+			var per []string
+			for _, typ := range slices.Sorted(maps.Keys(f.ByType)) {
+				per = append(per, typ+": "+f.ByType[typ])
+			}
+			name = strings.TrimPrefix(name+", ", ", ") + strings.Join(per, ", ")
+		}
+		fmt.Fprintf(stdout, "  %-20s → %s\n", o, name)
 	}
 	fmt.Fprintf(stdout, "segments (%d rules, first match wins):\n", len(p.Segments.Rules()))
 	for _, r := range p.Segments.Rules() {

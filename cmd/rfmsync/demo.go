@@ -27,7 +27,7 @@ func init() {
 // demoConfig is the config the demo runs with: every field but recency_days
 // mapped, HubSpot's Professional tier pacing, and the default cadences of the
 // periodic scans: the week between the syncs makes the deletion scan, the
-// association rescan and the repair pass fall due, as in production.
+// order re-read and the repair pass fall due, as in production.
 const demoConfig = `
 state:
   path: %s
@@ -41,8 +41,8 @@ crm:
     sources: [deals]
     limits: {ten_second: 190, daily: 625000}
     search_lag: 1m
+    property_group: rfm
 fields:
-  group: rfm
   r: rfm_r
   f: rfm_f
   m: rfm_m

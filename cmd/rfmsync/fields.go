@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/rfmsync/rfmsync/core/config"
@@ -51,11 +52,11 @@ func ensureFields(ctx context.Context, cfg *config.Config, conn connector.Connec
 	if !ok {
 		return nil, fmt.Errorf("the %s connector cannot create fields; create them by hand", cfg.CRM.Type)
 	}
-	specs := syncloop.FieldSpecs(fieldMap(cfg), cfg.Params(), cfg.RFM.WindowDays, inactive(cfg))
+	specs := syncloop.FieldSpecs(cfg.FieldMap(), cfg.Params(), cfg.RFM.WindowDays, inactive(cfg))
 	if len(specs) == 0 {
 		return nil, usagef("config: fields: no output is mapped to a CRM field")
 	}
-	return fe.EnsureFields(ctx, cfg.Fields.Group, specs, apply)
+	return fe.EnsureFields(ctx, specs, apply)
 }
 
 func printFieldActions(w io.Writer, actions []connector.FieldAction, dry bool) {
@@ -66,9 +67,22 @@ func printFieldActions(w io.Writer, actions []connector.FieldAction, dry bool) {
 	fmt.Fprintf(w, "fields ensure %s:\n", verb)
 	for _, a := range actions {
 		line := fmt.Sprintf("  %-28s %s", a.Name, a.Action)
+		if a.FoundAs != "" {
+			line += " " + a.FoundAs + ": put this name in the config"
+		}
 		if a.Detail != "" {
 			line += " (" + a.Detail + ")"
 		}
 		fmt.Fprintln(w, line)
+		if m := a.Manual; m != nil {
+			fmt.Fprintf(w, "      in %s add a field: label %q, type %s", m.Where, m.Label, m.Type)
+			if m.Decimals > 0 {
+				fmt.Fprintf(w, ", %d decimals", m.Decimals)
+			}
+			fmt.Fprintln(w)
+			if len(m.Values) > 0 {
+				fmt.Fprintf(w, "      picklist values, in order: %s\n", strings.Join(m.Values, ", "))
+			}
+		}
 	}
 }

@@ -47,7 +47,8 @@ func newConnector(cfg *config.Config, log *slog.Logger) (connector.Connector, er
 	if opts == nil {
 		return nil, usagef("config: crm.type: no connector configured (registered: %v)", connector.Names())
 	}
-	conn, err := opts.New(connector.Env{Logger: log})
+	conn, err := opts.New(connector.Env{Logger: log,
+		Fields: syncloop.FieldSpecs(cfg.FieldMap(), cfg.Params(), cfg.RFM.WindowDays, inactive(cfg))})
 	if err != nil {
 		return nil, fmt.Errorf("%s connector: %w", cfg.CRM.Type, err)
 	}
@@ -62,15 +63,6 @@ func (s *syncer) Close() error {
 	return err
 }
 
-// fieldMap is the config's output → CRM field mapping.
-func fieldMap(cfg *config.Config) map[string]string {
-	m := map[string]string{}
-	for _, f := range cfg.FieldMap() {
-		m[string(f.Output)] = f.Field
-	}
-	return m
-}
-
 func inactive(cfg *config.Config) syncloop.Inactive {
 	in := cfg.Inactive()
 	return syncloop.Inactive{Label: in.Mode == config.InactiveLabel, Segment: in.Segment}
@@ -81,7 +73,7 @@ func (s *syncer) options(asof time.Time, dry bool) syncloop.Options {
 	pull, score := s.cfg.Fingerprints()
 	return syncloop.Options{
 		Connector: s.conn, State: s.db, Params: s.cfg.Params(), WindowDays: s.cfg.RFM.WindowDays,
-		Fields: fieldMap(s.cfg), Inactive: inactive(s.cfg),
+		Fields: s.cfg.FieldMap(), Inactive: inactive(s.cfg),
 		PullFingerprint: pull, ScoreFingerprint: score,
 		AsOf: asof, DryRun: dry, Now: s.now, Logger: s.log,
 		Recalibrate: map[rfm.Metric]time.Duration{

@@ -97,9 +97,13 @@ func (c *Connector) pick(ts map[string]bool) string {
 	return best
 }
 
-// RereadCustomers implements connector.AssociationRereader with the same
-// association reads and attribution rule as the pull.
-func (c *Connector) RereadCustomers(ctx context.Context, source string, orderIDs []string) (map[string]connector.CustomerKey, error) {
+// RereadOrders implements connector.OrderRereader with the same
+// association reads and attribution rule as the pull: a re-assignment does
+// not touch hs_lastmodifieddate, so only this read sees it. The answers are
+// customer-only (one v4 call per 1,000 deals, not a full record read);
+// every id asked is answered, a record without associations with no
+// customer, because deletions are found by the archived scan.
+func (c *Connector) RereadOrders(ctx context.Context, source string, orderIDs []string) ([]connector.Record, error) {
 	src, err := c.source(source)
 	if err != nil {
 		return nil, err
@@ -108,9 +112,12 @@ func (c *Connector) RereadCustomers(ctx context.Context, source string, orderIDs
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]connector.CustomerKey, len(ids))
-	for order, customer := range ids {
-		out[order] = connector.CustomerKey{Type: c.o.Object, ID: customer}
+	out := make([]connector.Record, len(orderIDs))
+	for i, order := range orderIDs {
+		out[i] = connector.Record{OrderID: order, CustomerOnly: true}
+		if customer := ids[order]; customer != "" {
+			out[i].Customer = connector.CustomerKey{Type: c.o.Object, ID: customer}
+		}
 	}
 	return out, nil
 }

@@ -28,8 +28,8 @@ func TestRereadFailsOnUnexplainedRecordError(t *testing.T) {
 	}))
 	defer front.Close()
 	c := build(t, connectOpts(t, s, front.URL, nil), nil)
-	got, err := c.RereadCustomers(context.Background(), SourceDeals, []string{deal})
+	got, err := c.RereadOrders(context.Background(), SourceDeals, []string{deal})
 	if crmerr.ClassOf(err) != crmerr.Transient || got != nil {
-		t.Fatalf("RereadCustomers = %v, %v; want a transient error and no result", got, err)
+		t.Fatalf("RereadOrders = %v, %v; want a transient error and no result", got, err)
 	}
 }

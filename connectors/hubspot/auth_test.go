@@ -263,7 +263,7 @@ func TestDateVersionedPaths(t *testing.T) {
 	if _, err := c.ReadDeletedPage(ctx, connector.ReadRequest{Source: SourceDeals, Now: s.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.EnsureFields(ctx, "rfm", testSpecs[:1], true); err != nil {
+	if _, err := c.EnsureFields(ctx, testSpecs[:1], true); err != nil {
 		t.Fatal(err)
 	}
 	res, err := c.WriteBatch(ctx, []connector.Update{{Key: recs[0].Customer, Fields: map[string]string{"rfm_r": "5"}}})

@@ -141,6 +141,9 @@ type Options struct {
 	ReadBatch int `koanf:"read_batch"`
 	// WriteBatch is how many records one batch/update carries (≤100).
 	WriteBatch int `koanf:"write_batch"`
+	// PropertyGroup is the property group `fields ensure` creates the
+	// fields in (default "rfm"); it shapes nothing that is pulled or written.
+	PropertyGroup string `koanf:"property_group"`
 
 	prefix       string
 	token        string // resolved secrets
@@ -159,6 +162,21 @@ type OAuthOptions struct {
 	// TokenURL overrides the token endpoint (default: base_url plus
 	// /oauth/v1/token, or /oauth/<date>/token for a date api_version).
 	TokenURL string `koanf:"token_url"`
+}
+
+// PullShape implements connector.PullShaper: what decides which facts a
+// pull holds — the object, the sources, the attribution rule, each
+// source's amount and date properties, won rule and currency policy.
+// Limits, page sizes, cadences, the API version, the first-pull method and
+// the base URL tune how it is read, not what, and are left out.
+func (o *Options) PullShape() any {
+	return struct {
+		Object      string       `json:"object"`
+		Sources     []string     `json:"sources"`
+		Attribution string       `json:"attribution"`
+		Deals       DealOptions  `json:"deals"`
+		Orders      OrderOptions `json:"orders"`
+	}{o.Object, o.Sources, o.Attribution, o.Deals, o.Orders}
 }
 
 // String hides the secrets.
@@ -237,6 +255,7 @@ func defaultOptions() Options {
 		ListPageSize:           MaxListPageSize,
 		ReadBatch:              MaxReadBatch,
 		WriteBatch:             MaxBatch,
+		PropertyGroup:          DefaultGroup,
 	}
 }
 

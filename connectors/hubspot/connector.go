@@ -47,6 +47,7 @@
 //	list_page_size: 100          # per list request (first pull, archived scan)
 //	read_batch: 1000             # records per page and association read
 //	write_batch: 100             # records per batch/update
+//	property_group: rfm          # where fields ensure creates the properties
 package hubspot
 
 import (
@@ -54,7 +55,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
@@ -93,9 +93,6 @@ type Connector struct {
 	log       *slog.Logger
 	transport *http.Transport
 	quota     *quota
-
-	mu       sync.Mutex
-	deletion map[string]string // list cursor of a deletion scan in progress, per source
 }
 
 // newConnector wires the shared HTTP client: HubSpot's classifier, one
@@ -117,7 +114,7 @@ func newConnector(o *Options, env connector.Env) (*Connector, error) {
 		return nil, err
 	}
 	c := &Connector{o: o, p: newPaths(o.APIVersion), now: now, loc: loc, log: log,
-		transport: cleanhttp.DefaultPooledTransport(), deletion: map[string]string{}}
+		transport: cleanhttp.DefaultPooledTransport()}
 	c.quota = &quota{now: now, loc: loc, limit: int64(o.Limits.Daily)}
 	auth, err := newAuth(o, c.p, now, c.transport, log)
 	if err != nil {
@@ -197,10 +194,10 @@ func (c *Connector) MaxBatch() int { return c.o.WriteBatch }
 // DeletionScanEvery implements connector.DeletionLister.
 func (c *Connector) DeletionScanEvery() time.Duration { return c.o.DeletionScanEvery }
 
-// AssociationRescanEvery implements connector.AssociationRereader.
-func (c *Connector) AssociationRescanEvery() time.Duration { return c.o.AssociationRescanEvery }
+// RereadEvery implements connector.OrderRereader: association_rescan_every.
+func (c *Connector) RereadEvery() time.Duration { return c.o.AssociationRescanEvery }
 
-// RereadBatch implements connector.AssociationRereader: one v4 batch read.
+// RereadBatch implements connector.OrderRereader: one v4 batch read.
 func (c *Connector) RereadBatch() int { return MaxReadBatch }
 
 // RepairEvery implements connector.FieldReader: repair_every.
@@ -242,11 +239,11 @@ func (c *Connector) Close() error {
 }
 
 var (
-	_ connector.Connector           = (*Connector)(nil)
-	_ connector.DeletionLister      = (*Connector)(nil)
-	_ connector.AssociationRereader = (*Connector)(nil)
-	_ connector.CallCounter         = (*Connector)(nil)
-	_ connector.QuotaReporter       = (*Connector)(nil)
-	_ connector.FieldEnsurer        = (*Connector)(nil)
-	_ connector.FieldReader         = (*Connector)(nil)
+	_ connector.Connector      = (*Connector)(nil)
+	_ connector.DeletionLister = (*Connector)(nil)
+	_ connector.OrderRereader  = (*Connector)(nil)
+	_ connector.CallCounter    = (*Connector)(nil)
+	_ connector.QuotaReporter  = (*Connector)(nil)
+	_ connector.FieldEnsurer   = (*Connector)(nil)
+	_ connector.FieldReader    = (*Connector)(nil)
 )

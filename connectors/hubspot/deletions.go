@@ -20,28 +20,21 @@ type deletionCursor struct {
 
 // ReadDeletedPage implements connector.DeletionLister: one page of the
 // source's archived records (GET list with archived=true, the only place
-// deletions show, §2.5), each as a deleted record.
-//
-// The scan's position is kept here as well as in the page cursor. The sync
-// loop hands each page's cursor back (core/syncloop pages), but an earlier
-// loop handed back the source's pull cursor instead; a cursor that is not a
-// deletion cursor therefore continues the scan in progress rather than
-// restarting it forever.
+// deletions show, §2.5), each as a deleted record. The sync loop hands back
+// the cursor of the page before; anything else is refused, so a scan can
+// never restart silently and loop.
 func (c *Connector) ReadDeletedPage(ctx context.Context, req connector.ReadRequest) (connector.Page, error) {
 	src, err := c.source(req.Source)
 	if err != nil {
 		return connector.Page{}, err
 	}
 	var after string
-	var dc deletionCursor
-	switch {
-	case len(req.Cursor) == 0:
-	case json.Unmarshal(req.Cursor, &dc) == nil && dc.Deleted:
+	if len(req.Cursor) > 0 {
+		var dc deletionCursor
+		if json.Unmarshal(req.Cursor, &dc) != nil || !dc.Deleted {
+			return connector.Page{}, errors.New("list archived " + src.name + ": the cursor is not a deletion-scan cursor")
+		}
 		after = dc.After
-	default:
-		c.mu.Lock()
-		after = c.deletion[src.name]
-		c.mu.Unlock()
 	}
 	q := url.Values{"archived": {"true"}, "limit": {strconv.Itoa(c.o.ListPageSize)}, "properties": {propID}}
 	if after != "" {
@@ -59,13 +52,6 @@ func (c *Connector) ReadDeletedPage(ctx context.Context, req connector.ReadReque
 	if next == after && next != "" {
 		return connector.Page{}, errors.New("list archived " + src.name + ": the list cursor did not move")
 	}
-	c.mu.Lock()
-	if next == "" {
-		delete(c.deletion, src.name)
-	} else {
-		c.deletion[src.name] = next
-	}
-	c.mu.Unlock()
 	page.Done = next == ""
 	page.Cursor, _ = json.Marshal(deletionCursor{Deleted: true, After: next})
 	return page, nil

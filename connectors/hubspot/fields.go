@@ -14,10 +14,10 @@ import (
 
 // Field actions, as connector.FieldAction.Action reports them.
 const (
-	ActionExists     = "exists"
-	ActionCreate     = "create"
-	ActionAddOptions = "add options"
-	ActionWrongType  = "wrong type"
+	ActionExists     = connector.ActionExists
+	ActionCreate     = connector.ActionCreate
+	ActionAddOptions = connector.ActionAddOptions
+	ActionWrongType  = connector.ActionWrongType
 )
 
 // DefaultGroup is the property group used when the config names none.
@@ -39,6 +39,9 @@ func kindFor(k connector.FieldKind) (propertyKind, error) {
 		return propertyKind{"string", "text"}, nil
 	case connector.FieldDateTime:
 		return propertyKind{"datetime", "date"}, nil
+	case connector.FieldDate:
+		// HubSpot date properties take midnight UTC or YYYY-MM-DD (§5.2).
+		return propertyKind{"date", "date"}, nil
 	case connector.FieldEnum:
 		return propertyKind{"enumeration", "select"}, nil
 	}
@@ -52,8 +55,9 @@ func kindFor(k connector.FieldKind) (propertyKind, error) {
 // reports a property of another type as "wrong type" without touching it.
 // With apply false it only reports. A property created meanwhile (409) is
 // read back and checked like an existing one.
-func (c *Connector) EnsureFields(ctx context.Context, group string, specs []connector.FieldSpec, apply bool) ([]connector.FieldAction, error) {
+func (c *Connector) EnsureFields(ctx context.Context, specs []connector.FieldSpec, apply bool) ([]connector.FieldAction, error) {
 	obj := c.o.Object
+	group := c.o.PropertyGroup
 	if group == "" {
 		group = DefaultGroup
 	}
@@ -75,10 +79,10 @@ func (c *Connector) EnsureFields(ctx context.Context, group string, specs []conn
 		if err != nil {
 			return actions, err
 		}
-		p, ok := existing[s.Name]
+		p, ok := existing[s.Field.For(obj)]
 		if !ok {
 			if !apply {
-				a := connector.FieldAction{Name: s.Name, Action: ActionCreate, Detail: want.String()}
+				a := connector.FieldAction{Name: s.Field.For(obj), Action: ActionCreate, Detail: want.String()}
 				if !groupExists {
 					a.Detail += "; property group " + group + " is created too"
 				}
@@ -96,10 +100,10 @@ func (c *Connector) EnsureFields(ctx context.Context, group string, specs []conn
 				return actions, err
 			}
 			if created {
-				actions = append(actions, connector.FieldAction{Name: s.Name, Action: ActionCreate, Detail: want.String()})
+				actions = append(actions, connector.FieldAction{Name: s.Field.For(obj), Action: ActionCreate, Detail: want.String()})
 				continue
 			}
-			if p, err = c.getProperty(ctx, obj, s.Name); err != nil {
+			if p, err = c.getProperty(ctx, obj, s.Field.For(obj)); err != nil {
 				return actions, err
 			}
 		}
@@ -116,7 +120,7 @@ func (c *Connector) EnsureFields(ctx context.Context, group string, specs []conn
 // whether a write can set it at all (§5.2 asks to verify type and
 // fieldType), then the dropdown options.
 func (c *Connector) reconcile(ctx context.Context, obj string, p property, s connector.FieldSpec, want propertyKind, apply bool) (connector.FieldAction, error) {
-	a := connector.FieldAction{Name: s.Name, Action: ActionExists}
+	a := connector.FieldAction{Name: s.Field.For(obj), Action: ActionExists}
 	if p.Type != want.typ {
 		a.Action = ActionWrongType
 		a.Detail = fmt.Sprintf("is %s/%s, want %s; rfmsync never changes an existing field: map another field name or fix it in HubSpot",
@@ -196,7 +200,7 @@ func (c *Connector) createGroup(ctx context.Context, obj, group string) error {
 
 // createProperty creates one property; created is false on 409 (it exists).
 func (c *Connector) createProperty(ctx context.Context, obj, group string, s connector.FieldSpec, k propertyKind) (bool, error) {
-	p := property{Name: s.Name, Label: orDefault(s.Label, s.Name), Description: s.Description,
+	p := property{Name: s.Field.For(obj), Label: orDefault(s.Label, s.Field.For(obj)), Description: s.Description,
 		GroupName: group, Type: k.typ, FieldType: k.fieldType}
 	for i, o := range s.Options {
 		p.Options = append(p.Options, propertyOption{Label: orDefault(o.Label, o.Value), Value: o.Value, DisplayOrder: i + 1})
@@ -208,7 +212,7 @@ func (c *Connector) createProperty(ctx context.Context, obj, group string, s con
 	case status == http.StatusConflict:
 		return false, nil
 	}
-	return false, fmt.Errorf("create %s property %s: %w", obj, s.Name, err)
+	return false, fmt.Errorf("create %s property %s: %w", obj, s.Field.For(obj), err)
 }
 
 func (c *Connector) getProperty(ctx context.Context, obj, name string) (property, error) {

@@ -2,6 +2,7 @@ package hubspot
 
 import (
 	"context"
+	"github.com/rfmsync/rfmsync/core/outputs"
 	"slices"
 	"strings"
 	"testing"
@@ -12,15 +13,15 @@ import (
 )
 
 var testSpecs = []connector.FieldSpec{
-	{Name: "rfm_r", Label: "RFM R score", Kind: connector.FieldNumber, Description: "R"},
-	{Name: "rfm_code", Label: "RFM code", Kind: connector.FieldText},
-	{Name: "rfm_last_purchase_at", Label: "RFM last purchase", Kind: connector.FieldDateTime},
-	{Name: "rfm_segment", Label: "RFM segment", Kind: connector.FieldEnum, Options: []connector.FieldOption{
+	{Field: outputs.Named("rfm_r"), Label: "RFM R score", Kind: connector.FieldNumber, Description: "R"},
+	{Field: outputs.Named("rfm_code"), Label: "RFM code", Kind: connector.FieldText},
+	{Field: outputs.Named("rfm_last_purchase_at"), Label: "RFM last purchase", Kind: connector.FieldDateTime},
+	{Field: outputs.Named("rfm_segment"), Label: "RFM segment", Kind: connector.FieldEnum, Options: []connector.FieldOption{
 		{Value: "champions", Label: "Champions"}, {Value: "at_risk", Label: "At Risk"}, {Value: "lost", Label: "Lost"}}},
 }
 
-func actionsOf(as []connector.FieldAction) map[string]string {
-	out := map[string]string{}
+func actionsOf(as []connector.FieldAction) map[string]connector.FieldActionKind {
+	out := map[string]connector.FieldActionKind{}
 	for _, a := range as {
 		out[a.Name] = a.Action
 	}
@@ -32,7 +33,7 @@ func TestEnsureFieldsCreatesThenIsIdempotent(t *testing.T) {
 	c := connect(t, s, nil)
 	ctx := context.Background()
 
-	dry, err := c.EnsureFields(ctx, "rfm", testSpecs, false)
+	dry, err := c.EnsureFields(ctx, testSpecs, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func TestEnsureFieldsCreatesThenIsIdempotent(t *testing.T) {
 		t.Fatal("dry run created the group")
 	}
 
-	got, err := c.EnsureFields(ctx, "rfm", testSpecs, true)
+	got, err := c.EnsureFields(ctx, testSpecs, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func TestEnsureFieldsCreatesThenIsIdempotent(t *testing.T) {
 	}
 
 	calls := s.Calls(hubspottest.RouteProperties)
-	again, err := c.EnsureFields(ctx, "rfm", testSpecs, true)
+	again, err := c.EnsureFields(ctx, testSpecs, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func TestEnsureFieldsWrongTypeAndMissingOptions(t *testing.T) {
 		Options: []hubspottest.Option{{Label: "Our Champions", Value: "champions", DisplayOrder: 4}, {Label: "Legacy", Value: "legacy", DisplayOrder: 9}}})
 	c := connect(t, s, nil)
 
-	dry, err := c.EnsureFields(context.Background(), "rfm", testSpecs, false)
+	dry, err := c.EnsureFields(context.Background(), testSpecs, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func TestEnsureFieldsWrongTypeAndMissingOptions(t *testing.T) {
 		t.Fatal("dry run patched options")
 	}
 
-	got, err := c.EnsureFields(context.Background(), "rfm", testSpecs, true)
+	got, err := c.EnsureFields(context.Background(), testSpecs, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +135,7 @@ func TestEnsureFieldsOnCompaniesWithoutSchemaScope(t *testing.T) {
 	s := newFake(t, hubspottest.Options{})
 	s.AddToken("pat-na1-readonly", "crm.schemas.companies.read", "crm.objects.companies.read")
 	c := connect(t, s, map[string]any{"token": "pat-na1-readonly", "object": "companies"})
-	_, err := c.EnsureFields(context.Background(), "rfm", testSpecs[:1], true)
+	_, err := c.EnsureFields(context.Background(), testSpecs[:1], true)
 	if crmerr.ClassOf(err) != crmerr.Auth || !strings.Contains(err.Error(), "crm.schemas.companies.write") {
 		t.Errorf("error %v, want auth naming the schema write scope", err)
 	}
@@ -154,7 +155,7 @@ func TestEnsureFieldsRefusesReadOnlyFields(t *testing.T) {
 		FieldType: "text", GroupName: "rfm", ReadOnlyValue: true})
 	c := connect(t, s, nil)
 
-	got, err := c.EnsureFields(context.Background(), "rfm", testSpecs, true)
+	got, err := c.EnsureFields(context.Background(), testSpecs, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func (c *Connector) readList(ctx context.Context, src *source, cur cursor) (conn
 		// Not Done: the next ReadPage runs the search phase, which ends at
 		// once (no call) when this run's horizon is not past Since yet.
 		since := max(cur.Started-c.o.SearchLag.Milliseconds(), 0)
-		cur = cursor{V: cursorVersion, Since: since, Currency: cur.Currency}
+		cur = cursor{V: cursorVersion, Since: since}
 	}
 	page.Cursor = cur.encode()
 	return page, nil

@@ -3,6 +3,7 @@ package hubspot
 import (
 	"bytes"
 	"context"
+	"github.com/rfmsync/rfmsync/core/outputs"
 	"log/slog"
 	"maps"
 	"sync"
@@ -145,8 +146,8 @@ const syncWindowDays = 730
 // moves for every customer every day and would make each run rewrite all.
 func rfmFields() map[string]string {
 	out := map[string]string{}
-	for _, o := range syncloop.Outputs {
-		if o != syncloop.OutRecencyDays {
+	for _, o := range outputs.Names() {
+		if o != outputs.RecencyDays && o != outputs.LastPurchaseDate {
 			out[o] = "rfm_" + o
 		}
 	}
@@ -156,8 +157,8 @@ func rfmFields() map[string]string {
 // ensureFields creates the mapped fields through the connector.
 func ensureFields(t testing.TB, c *Connector, fields map[string]string) {
 	t.Helper()
-	specs := syncloop.FieldSpecs(fields, rfm.DefaultParams(), syncWindowDays, syncloop.Inactive{})
-	if _, err := c.EnsureFields(context.Background(), DefaultGroup, specs, true); err != nil {
+	specs := syncloop.FieldSpecs(outputs.Single(fields), rfm.DefaultParams(), syncWindowDays, syncloop.Inactive{})
+	if _, err := c.EnsureFields(context.Background(), specs, true); err != nil {
 		t.Fatalf("fields ensure: %v", err)
 	}
 }
@@ -173,7 +174,7 @@ func syncOnce(t testing.TB, s *hubspottest.Server, c connector.Connector, path s
 	defer db.Close()
 	rep, err := syncloop.Run(context.Background(), syncloop.Options{
 		Connector: c, State: db, Params: rfm.DefaultParams(), WindowDays: syncWindowDays,
-		Fields: fields, PullFingerprint: "test", ScoreFingerprint: "test", Now: s.Now,
+		Fields: outputs.Single(fields), PullFingerprint: "test", ScoreFingerprint: "test", Now: s.Now,
 	})
 	if err != nil {
 		t.Fatalf("sync: %v (report: %+v)", err, rep)

@@ -43,8 +43,8 @@ func newConformanceFake(t *testing.T, source string, object hubspottest.ObjectTy
 	srv := httptest.NewServer(g)
 	t.Cleanup(srv.Close)
 	f := &conformanceFake{s: s, gate: g, url: srv.URL, source: source, object: object}
-	specs := syncloop.FieldSpecs(conformance.FieldMap, rfm.DefaultParams(), conformance.WindowDays, syncloop.Inactive{})
-	if _, err := f.connector(t).EnsureFields(context.Background(), "rfm", specs, true); err != nil {
+	specs := syncloop.FieldSpecs(conformance.DefaultFieldMap, rfm.DefaultParams(), conformance.WindowDays, syncloop.Inactive{})
+	if _, err := f.connector(t).EnsureFields(context.Background(), specs, true); err != nil {
 		t.Fatalf("fields ensure: %v", err)
 	}
 	return f
@@ -162,27 +162,33 @@ func (f *conformanceFake) Inject(fault conformance.Fault) {
 func (f *conformanceFake) Advance(d time.Duration) { f.s.Advance(d) }
 func (f *conformanceFake) Now() time.Time          { return f.s.Now() }
 
-// Fields returns the mapped fields; datetimes are put back in the form
-// core writes (HubSpot drops zero milliseconds when it stores them).
+// Fields returns the mapped fields as HubSpot stores them (a datetime with
+// zero milliseconds loses them); the suite compares values canonically.
 func (f *conformanceFake) Fields(_ testing.TB, k connector.CustomerKey) map[string]string {
 	out := map[string]string{}
 	rec, ok := f.s.Get(f.object, k.ID)
 	if !ok {
 		return out
 	}
-	for _, name := range conformance.FieldMap {
-		v := rec.Properties[name]
-		if v == nil || *v == "" {
-			continue
-		}
-		out[name] = *v
-		if p, ok := f.s.Property(f.object, name); ok && p.Type == "datetime" {
-			if t, err := time.Parse(time.RFC3339Nano, *v); err == nil {
-				out[name] = t.UTC().Format("2006-01-02T15:04:05.000Z")
-			}
+	for _, fn := range conformance.DefaultFieldMap {
+		name := fn.For(string(f.object))
+		if v := rec.Properties[name]; v != nil && *v != "" {
+			out[name] = *v
 		}
 	}
 	return out
+}
+
+// EditField sets a property as a person editing the record would.
+func (f *conformanceFake) EditField(_ testing.TB, k connector.CustomerKey, field, value string) {
+	f.s.Update(f.object, k.ID, hubspottest.Props{field: value})
+}
+
+// Profile implements conformance.Fake: the default fields, the search
+// lag, and the faults HubSpot's fake serves through the suite.
+func (f *conformanceFake) Profile() conformance.Profile {
+	return conformance.Profile{Lag: 30 * time.Second,
+		Faults: []conformance.Fault{conformance.RateLimitBurst, conformance.TokenExpiry, conformance.ServerError}}
 }
 
 // gate sits in front of the fake and models what hubspottest does not, on

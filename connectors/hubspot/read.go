@@ -43,9 +43,6 @@ type cursor struct {
 	Since     int64  `json:"since,omitempty"`      // epoch ms, inclusive
 	Until     int64  `json:"until,omitempty"`      // epoch ms, exclusive; 0: no window open
 	After     string `json:"after,omitempty"`      // last record ID read in the open window
-	// Currency is the one currency of a single-currency source, the first
-	// one seen unless configured.
-	Currency string `json:"currency,omitempty"`
 }
 
 // phaseList marks a cursor in a first pull's list phase.
@@ -126,7 +123,7 @@ func (c *Connector) ReadPage(ctx context.Context, req connector.ReadRequest) (co
 		// A window opened by an earlier run (resumed after a crash) ends
 		// before this run's horizon: open the next one at once.
 		page.Done = cur.Until >= horizon
-		cur = cursor{V: cursorVersion, Since: cur.Until, Currency: cur.Currency}
+		cur = cursor{V: cursorVersion, Since: cur.Until}
 	}
 	page.Cursor = cur.encode()
 	return page, nil
@@ -196,7 +193,8 @@ func (c *Connector) records(ctx context.Context, src *source, objs []object, cur
 		o := &objs[i]
 		r := src.record(o)
 		if src.currencyProp != "" && r.Status == StatusWon && r.Problem == "" {
-			r.Problem = checkCurrency(o.prop(src.currencyProp), src.pinned, cur)
+			// Single-portal-currency accounts send no code: "" is the home currency.
+			r.Currency = strings.ToUpper(strings.TrimSpace(o.prop(src.currencyProp)))
 		}
 		if r.Status == StatusWon && r.Problem == "" {
 			id, ok := "", false

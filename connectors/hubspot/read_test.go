@@ -158,7 +158,7 @@ func TestDealMapping(t *testing.T) {
 		}
 	}
 	// Explicit won stages replace hs_is_closed_won; "amount" is the deal
-	// currency, so a second currency is flagged.
+	// currency, so each record says its currency and core keeps one.
 	c := connect(t, s, map[string]any{"deals": map[string]any{
 		"amount_property": "amount", "won_stages": map[string]any{"777": []any{"won-a"}, "default": []any{"closedwon"}}}})
 	recs, _, _ = pull(t, c, SourceDeals, nil, s.Now())
@@ -166,11 +166,11 @@ func TestDealMapping(t *testing.T) {
 	if r := got[ids["custom-a"]]; r.Status != StatusNotWon {
 		t.Errorf("won-b is not a configured won stage: %+v", r)
 	}
-	if r := got[ids["eur"]]; r.Amount != "100" || r.Problem != ProblemSecondCurrency {
-		t.Errorf("EUR deal after a USD one: %+v (the first currency seen wins)", r)
+	if r := got[ids["eur"]]; r.Amount != "100" || r.Currency != "EUR" || r.Problem != "" {
+		t.Errorf("EUR deal: %+v, want its currency for core's one-currency rule", r)
 	}
-	if r := got[ids["won"]]; r.Problem != "" || got[ids["ms-zero"]].Problem != "" {
-		t.Errorf("USD and currency-less deals: %+v, %+v", r, got[ids["ms-zero"]])
+	if r := got[ids["won"]]; r.Problem != "" || r.Currency != "USD" {
+		t.Errorf("USD deal: %+v", r)
 	}
 }
 
@@ -233,12 +233,19 @@ func TestAttribution(t *testing.T) {
 	// The rescan sees a re-association the modified date does not show.
 	s.Dissociate(hubspottest.Deals, many, hubspottest.Contacts, contacts[1])
 	c := connect(t, s, nil)
-	now, err := c.RereadCustomers(context.Background(), SourceDeals, []string{many, primary, none})
+	now, err := c.RereadOrders(context.Background(), SourceDeals, []string{many, primary, none})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(now) != 1 || now[many] != (connector.CustomerKey{Type: "contacts", ID: contacts[2]}) {
-		t.Errorf("reread: %+v, want only %s → %s", now, many, contacts[2])
+	// Every id is answered, customer-only: a missing one would read as deleted.
+	want := map[string]connector.CustomerKey{many: {Type: "contacts", ID: contacts[2]}, primary: {}, none: {}}
+	if len(now) != 3 {
+		t.Fatalf("reread answered %d of 3 ids: %+v", len(now), now)
+	}
+	for _, r := range now {
+		if !r.CustomerOnly || r.Customer != want[r.OrderID] {
+			t.Errorf("reread %s: %+v, want customer-only %v", r.OrderID, r, want[r.OrderID])
+		}
 	}
 }
 
@@ -271,11 +278,15 @@ func TestOrderMapping(t *testing.T) {
 		"cancelled": {Status: StatusNotWon, Amount: "100.00", ClosedAt: "2024-04-01T09:30:00Z"},
 		"refund":    {Status: StatusWon, Amount: "69.9", ClosedAt: "2024-04-01T09:30:00Z"},
 		"refunded":  {Status: StatusRefunded, Amount: "100.00", ClosedAt: "2024-04-01T09:30:00Z"},
-		"usd":       {Status: StatusWon, Amount: "100.00", ClosedAt: "2024-04-01T09:30:00Z", Problem: ProblemSecondCurrency},
+		"usd":       {Status: StatusWon, Amount: "100.00", ClosedAt: "2024-04-01T09:30:00Z", Currency: "USD"},
 		"open":      {Status: StatusWon, Amount: "100.00", ClosedAt: "2024-04-01T09:30:00Z"},
 	}
 	for name, w := range want {
-		if r := got[ids[name]]; r.Status != w.Status || r.Amount != w.Amount || r.ClosedAt != w.ClosedAt || r.Problem != w.Problem {
+		if w.Currency == "" && w.Status == StatusWon {
+			w.Currency = "EUR"
+		}
+		if r := got[ids[name]]; r.Status != w.Status || r.Amount != w.Amount || r.ClosedAt != w.ClosedAt || r.Problem != w.Problem ||
+			(r.Status == StatusWon && r.Currency != w.Currency) {
 			t.Errorf("%s: got %+v, want %+v", name, r, w)
 		}
 	}
@@ -284,7 +295,7 @@ func TestOrderMapping(t *testing.T) {
 		"currency": "USD", "won_stages": []any{hubspottest.OrderStageDelivered}}})
 	recs, _, _ = pull(t, c, SourceOrders, nil, s.Now())
 	got = byID(t, recs)
-	if got[ids["usd"]].Problem != "" || got[ids["plain"]].Problem != ProblemSecondCurrency || got[ids["open"]].Status != StatusNotWon {
+	if c.PinnedCurrency(SourceOrders) != "USD" || got[ids["open"]].Status != StatusNotWon {
 		t.Errorf("pinned USD: usd %+v, plain %+v, open %+v", got[ids["usd"]], got[ids["plain"]], got[ids["open"]])
 	}
 }
@@ -361,18 +372,21 @@ func TestDeletionScan(t *testing.T) {
 			cur = next(p)
 		}
 	}
-	own := scan(func(p connector.Page) []byte { return p.Cursor })
-	// An earlier sync loop handed the source's pull cursor back instead of
-	// the page's; the scan must still make progress and end.
-	pullCursor := cursor{V: cursorVersion, Since: 123}.encode()
-	core := scan(func(connector.Page) []byte { return pullCursor })
-	for name, got := range map[string][]string{"own cursor": own, "pull cursor": core} {
-		if strings.Join(got, ",") != strings.Join(archived, ",") {
-			t.Errorf("%s: scanned %v, want %v", name, got, archived)
-		}
+	got := scan(func(p connector.Page) []byte { return p.Cursor })
+	if strings.Join(got, ",") != strings.Join(archived, ",") {
+		t.Errorf("scanned %v, want %v", got, archived)
 	}
-	if n := s.Calls(hubspottest.RouteList); n != 2*3 {
-		t.Errorf("%d list calls, want 3 per scan", n)
+	if n := s.Calls(hubspottest.RouteList); n != 3 {
+		t.Errorf("%d list calls, want 3", n)
+	}
+	// A cursor that is not the scan's own (the source's pull cursor) is
+	// refused before any call, never taken as "start again".
+	pullCursor := cursor{V: cursorVersion, Since: 123}.encode()
+	if _, err := c.ReadDeletedPage(context.Background(), connector.ReadRequest{Source: SourceDeals, Cursor: pullCursor, Now: s.Now()}); err == nil || !strings.Contains(err.Error(), "not a deletion-scan cursor") {
+		t.Errorf("pull cursor handed to the deletion scan: err %v", err)
+	}
+	if n := s.Calls(hubspottest.RouteList); n != 3 {
+		t.Errorf("%d list calls after a refused cursor, want 3", n)
 	}
 }
 

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/rfmsync/rfmsync/core/connector"
 	"github.com/rfmsync/rfmsync/core/crmerr"
@@ -25,8 +23,9 @@ import (
 //   - any other per-record error fails the call rather than report records
 //     missing that may well exist: the sync loop would never write to them
 //     again;
-//   - null or absent values are "", and datetimes come back in the form
-//     rfmsync writes them (see canonicalTime), so only real edits differ.
+//   - null or absent values are "", and every value comes back as HubSpot
+//     stores it (a datetime loses zero milliseconds, §0): core compares
+//     values canonically by kind, so only real edits differ.
 //
 // More than 100 keys are split into several calls; keys of each object type
 // are read from that type.
@@ -88,32 +87,9 @@ func (c *Connector) readBatch(ctx context.Context, typ string, ids, fields []str
 		}
 		values := make(map[string]string, len(fields))
 		for _, f := range fields {
-			values[f] = canonicalTime(o.prop(f))
+			values[f] = o.prop(f)
 		}
 		out[connector.CustomerKey{Type: typ, ID: o.ID}] = values
 	}
 	return nil
-}
-
-// writtenTimeLayout is how core renders the datetimes it writes
-// (syncloop.FormatTime): UTC with milliseconds.
-const writtenTimeLayout = "2006-01-02T15:04:05.000Z"
-
-var isoDateTimeRe = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$`)
-
-// canonicalTime renders an ISO-8601 datetime value the way rfmsync writes
-// datetimes. HubSpot drops the milliseconds when they are zero
-// ("2026-06-15T00:00:00Z", §0), so the value rfmsync wrote would otherwise
-// read back different and be "repaired" on every pass. Every datetime core
-// writes is already in this form, so the mapping never hides an edit of
-// one; other values pass unchanged.
-func canonicalTime(v string) string {
-	if !isoDateTimeRe.MatchString(v) {
-		return v
-	}
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
-		return v
-	}
-	return t.UTC().Format(writtenTimeLayout)
 }

@@ -144,7 +144,6 @@ const (
 	DefaultListen      = "127.0.0.1:9464"
 	DefaultWindowDays  = 730
 	DefaultPreset      = "eleven"
-	DefaultGroup       = "rfm"
 )
 
 // defaults returns the configuration before the file is applied.
@@ -163,7 +162,6 @@ func defaults() Config {
 			NewCustomers: NewCustomers{ID: "new", Label: "New"},
 			Inactive:     Inactive{Mode: string(InactiveClear), ID: "inactive", Label: "Inactive"},
 		},
-		Fields: Fields{Group: DefaultGroup},
 	}
 }
 

@@ -30,7 +30,7 @@ func decodeInto(in any, out any, prefix string, p *problems) {
 		TagName:     "koanf",
 		ErrorUnused: true,
 		DecodeHook: mapstructure.ComposeDecodeHookFunc(
-			durationHook, textToScalarHook, scalarToTextHook, textToListHook),
+			fieldNameHook, durationHook, textToScalarHook, scalarToTextHook, textToListHook),
 		Result: out,
 	})
 	if err != nil {
@@ -44,7 +44,7 @@ func decodeInto(in any, out any, prefix string, p *problems) {
 			p.add(prefix, e.Error())
 			continue
 		}
-		name := de.Name()
+		name := mapKeyRE.ReplaceAllString(de.Name(), ".$1")
 		if name == root.String() { // mapstructure names the root by its Go type
 			name = ""
 		}
@@ -148,6 +148,10 @@ func describeValue(v any) string {
 	}
 	return reflect.TypeOf(v).String()
 }
+
+// mapKeyRE finds mapstructure's "fields[r]" map-key notation, which the
+// file spells fields.r; list indexes ("rules[2]") are kept.
+var mapKeyRE = regexp.MustCompile(`\[([^\]0-9][^\]]*)\]`)
 
 var indexRE = regexp.MustCompile(`\[[^\]]*\]`)
 

@@ -9,6 +9,8 @@ import (
 
 	"github.com/knadh/koanf/providers/env/v2"
 	"github.com/knadh/koanf/v2"
+
+	"github.com/rfmsync/rfmsync/core/outputs"
 )
 
 // lookupFunc reads one environment variable, as os.LookupEnv does.
@@ -112,8 +114,11 @@ func validEnvName(s string) bool {
 // "[30, 90, 180, 365]").
 func loadOverrides(ko *koanf.Koanf, lookup lookupFunc) error {
 	keys := structKeys(reflect.TypeFor[Config](), "")
+	for _, o := range outputs.Names() {
+		keys = append(keys, "fields."+o)
+	}
 	for _, k := range ko.Keys() {
-		if strings.HasPrefix(k, "crm.") && k != "crm.type" {
+		if strings.HasPrefix(k, "crm.") && k != "crm.type" || strings.HasPrefix(k, "fields.") {
 			keys = append(keys, k)
 		}
 	}

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"github.com/rfmsync/rfmsync/core/outputs"
+
 	"os"
 	"reflect"
 	"regexp"
@@ -22,7 +24,7 @@ func TestExampleLoads(t *testing.T) {
 	if c.Schedule != d.Schedule || c.State != d.State || c.Listen != d.Listen || !reflect.DeepEqual(c.RFM, d.RFM) {
 		t.Errorf("example values differ from the defaults it claims:\n%+v\n%+v", c.RFM, d.RFM)
 	}
-	if c.Fields.RecencyDays != "" || c.Fields.LastPurchaseAt == "" {
+	if fm := c.FieldMap(); !fm[outputs.RecencyDays].IsZero() || fm[outputs.LastPurchaseAt].IsZero() {
 		t.Errorf("example must map last_purchase_at, not recency_days: %+v", c.Fields)
 	}
 	if o := c.Connector().(*stubOptions); o.Token != "pat-example" || o.Object != "contacts" || !reflect.DeepEqual(o.Sources, []string{"deals"}) {

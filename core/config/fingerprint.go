@@ -6,15 +6,18 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/outputs"
 	"github.com/rfmsync/rfmsync/core/rfm"
 )
 
 // Fingerprints returns two sha256 hex digests of canonical JSON, which state
 // stores to notice config changes between runs:
 //
-//   - pull covers what is pulled: crm.type and the selected connector's
-//     section without secret keys (IsSecretKey), so rotating a token or
-//     moving its file changes nothing, but a new source or object does.
+//   - pull covers what is pulled: crm.type and what the connector declares
+//     shapes its pull (connector.PullShaper), or else its whole section
+//     without secret keys (IsSecretKey), so rotating a token or tuning a
+//     limit changes nothing, but a new source or object does.
 //   - score covers everything that shapes scores and written values: the
 //     rfm section, compiled (presets expanded, cuts in exact 6-place form,
 //     default labels filled in), and the fields section.
@@ -29,6 +32,11 @@ func (c *Config) pullCanon() any {
 	var section any
 	if c.CRM.Type != "" {
 		section = withoutSecrets(c.CRM.Sections[c.CRM.Type])
+	}
+	// A connector that says what shapes its pull is fingerprinted on that
+	// alone, so tuning its limits or API version does not re-pull.
+	if ps, ok := c.CRM.options.(connector.PullShaper); ok {
+		section = ps.PullShape()
 	}
 	return struct {
 		Type    string `json:"type"`
@@ -68,29 +76,27 @@ func (c *Config) scoreCanon() any {
 		}
 	}
 	return struct {
-		WindowDays  int            `json:"window_days"`
-		Bins        int            `json:"bins"`
-		R           metricCanon    `json:"r"`
-		F           metricCanon    `json:"f"`
-		M           metricCanon    `json:"m"`
-		Segments    []segmentCanon `json:"segments"`
-		NewDays     int            `json:"new_days"`
-		NewSegment  any            `json:"new_segment"`
-		Inactive    InactivePolicy `json:"inactive"`
-		FieldsGroup string         `json:"fields_group"`
-		FieldMap    []FieldMapping `json:"field_map"`
+		WindowDays int              `json:"window_days"`
+		Bins       int              `json:"bins"`
+		R          metricCanon      `json:"r"`
+		F          metricCanon      `json:"f"`
+		M          metricCanon      `json:"m"`
+		Segments   []segmentCanon   `json:"segments"`
+		NewDays    int              `json:"new_days"`
+		NewSegment any              `json:"new_segment"`
+		Inactive   InactivePolicy   `json:"inactive"`
+		FieldMap   outputs.FieldMap `json:"field_map"`
 	}{
-		WindowDays:  c.RFM.WindowDays,
-		Bins:        p.Bins,
-		R:           metric(c.RFM.Recency, p.R),
-		F:           metric(c.RFM.Frequency, p.F),
-		M:           metric(c.RFM.Monetary, p.M),
-		Segments:    rules,
-		NewDays:     p.NewCustomerDays,
-		NewSegment:  p.NewSegment,
-		Inactive:    c.compiled.inactive,
-		FieldsGroup: c.Fields.Group,
-		FieldMap:    c.FieldMap(),
+		WindowDays: c.RFM.WindowDays,
+		Bins:       p.Bins,
+		R:          metric(c.RFM.Recency, p.R),
+		F:          metric(c.RFM.Frequency, p.F),
+		M:          metric(c.RFM.Monetary, p.M),
+		Segments:   rules,
+		NewDays:    p.NewCustomerDays,
+		NewSegment: p.NewSegment,
+		Inactive:   c.compiled.inactive,
+		FieldMap:   c.FieldMap(),
 	}
 }
 

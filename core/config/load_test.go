@@ -1,6 +1,8 @@
 package config
 
 import (
+	"github.com/rfmsync/rfmsync/core/outputs"
+
 	"fmt"
 	"os"
 	"path/filepath"
@@ -48,7 +50,7 @@ func TestDefaults(t *testing.T) {
 	if c.Inactive() != (InactivePolicy{Mode: InactiveClear}) {
 		t.Errorf("inactive = %+v", c.Inactive())
 	}
-	if c.Fields.Group != "rfm" || len(c.FieldMap()) != 0 {
+	if len(c.FieldMap()) != 0 {
 		t.Errorf("fields = %+v", c.Fields)
 	}
 	if err := p.Validate(); err != nil {
@@ -57,9 +59,9 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestEnvSubstitution(t *testing.T) {
-	doc := hubspotOK + "fields:\n  group: \"${GROUP}_x\"\n  r: \"$${literal}\"\n  f: \"${A}${B}\"\nrfm:\n  window_days: ${DAYS}\n"
+	doc := hubspotOK + "fields:\n  m: \"${GROUP}_x\"\n  r: \"$${literal}\"\n  f: \"${A}${B}\"\nrfm:\n  window_days: ${DAYS}\n"
 	c := mustLoad(t, doc, map[string]string{"GROUP": "grp", "A": "a", "B": "", "DAYS": "365"})
-	if c.Fields.Group != "grp_x" || c.Fields.R != "${literal}" || c.Fields.F != "a" {
+	if fm := c.FieldMap(); fm["m"].For("") != "grp_x" || fm["r"].For("") != "${literal}" || fm["f"].For("") != "a" {
 		t.Errorf("fields = %+v", c.Fields)
 	}
 	if c.RFM.WindowDays != 365 {
@@ -93,7 +95,7 @@ func TestEnvOverrides(t *testing.T) {
 	if got := c.Params().M.Cuts[1].String(); got != "500.100000" {
 		t.Errorf("monetary cut = %s, want exactly 500.10", got)
 	}
-	if c.Params().Segments.Rules()[0].ID != "high_value" || c.Fields.Segment != "seg" {
+	if c.Params().Segments.Rules()[0].ID != "high_value" || c.FieldMap()["segment"].For("") != "seg" {
 		t.Errorf("preset/fields override not applied")
 	}
 	if tok := c.Connector().(*stubOptions).Token; tok != "from-env" {
@@ -194,21 +196,24 @@ rfm:
 	}
 }
 
-func TestFieldMapOrder(t *testing.T) {
-	c := mustLoad(t, "fields:\n  segment_changed_at: b\n  r: a\n  last_purchase_at: c\n", nil)
-	want := []FieldMapping{{OutputR, "a"}, {OutputLastPurchaseAt, "c"}, {OutputSegmentChangedAt, "b"}}
-	if got := c.FieldMap(); !reflect.DeepEqual(got, want) {
-		t.Errorf("FieldMap = %v, want %v", got, want)
+func TestFieldMapPerType(t *testing.T) {
+	c := mustLoad(t, "fields:\n  segment_changed_at: b\n  r: a\n  segment:\n    Accounts: cf_812\n    Contacts: cf_907\n", nil)
+	fm := c.FieldMap()
+	if fm["r"].For("Accounts") != "a" || fm["segment_changed_at"].For("Contacts") != "b" {
+		t.Errorf("FieldMap = %v", fm)
+	}
+	if fm["segment"].For("Accounts") != "cf_812" || fm["segment"].For("Contacts") != "cf_907" || fm["segment"].For("Leads") != "" {
+		t.Errorf("segment per type = %+v", fm["segment"])
+	}
+	if got := fm.Outputs(); !reflect.DeepEqual(got, []string{"r", "segment", "segment_changed_at"}) {
+		t.Errorf("Outputs = %v", got)
 	}
 	// Every output is read from the fields key of the same name.
-	for _, o := range Outputs() {
-		c := mustLoad(t, "fields:\n  "+string(o)+": x\n", nil)
-		if got := c.FieldMap(); len(got) != 1 || got[0] != (FieldMapping{o, "x"}) {
+	for _, o := range outputs.Names() {
+		c := mustLoad(t, "fields:\n  "+o+": x\n", nil)
+		if got := c.FieldMap(); len(got) != 1 || got[o].For("any") != "x" {
 			t.Errorf("fields.%s: FieldMap = %v", o, got)
 		}
-	}
-	if n := len(knownKeys(reflect.TypeFor[Fields](), "")); n != len(Outputs())+1 {
-		t.Errorf("Fields has %d keys, want one per output plus group", n)
 	}
 }
 

@@ -18,7 +18,7 @@ func (c *Config) validate(explicit func(key string) bool, p *problems) {
 	c.validateState(p)
 	validateListen(c.Listen, p)
 	c.compileRFM(explicit, p)
-	validateFields(&c.Fields, p)
+	validateFields(c.Fields, c.CRM.Type, p)
 	c.decodeConnector(p)
 }
 

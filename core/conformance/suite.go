@@ -12,10 +12,12 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/outputs"
 	"github.com/rfmsync/rfmsync/core/rfm"
 	"github.com/rfmsync/rfmsync/core/state"
 	"github.com/rfmsync/rfmsync/core/syncloop"
@@ -42,7 +44,34 @@ const (
 	TokenExpiry
 	// ServerError: the next call answers a 5xx.
 	ServerError
+	// Maintenance: the CRM answers as it does while down for maintenance
+	// or with an expired session it renews (vtenext).
+	Maintenance
+	// QuotaExhausted: the next call answers the CRM's daily-limit error.
+	QuotaExhausted
+	// RecordTransient: the next written record is refused for now (a
+	// locked row, a per-record timeout) while the others land.
+	RecordTransient
 )
+
+// Profile is what a fake tells the suite about its CRM.
+type Profile struct {
+	// Fields is the output → CRM field mapping the suite syncs with; nil
+	// means DefaultFieldMap.
+	Fields outputs.FieldMap
+	// Lag is how long after a change the CRM's incremental read shows it
+	// (HubSpot search lag, a query_lag); the suite waits past it.
+	Lag time.Duration
+	// Faults lists the faults the fake can serve; the suite skips none
+	// silently: a fault scenario runs with every fault listed.
+	Faults []Fault
+}
+
+// FaultCounter is implemented by fakes that count the faults they really
+// served, so the suite can tell a healed fault from one never injected.
+type FaultCounter interface {
+	Served(f Fault) int
+}
 
 // Fake is a connector's fake CRM as the suite drives it. Seeding bypasses
 // the API; everything the connector does goes through it.
@@ -74,22 +103,27 @@ type Fake interface {
 	// RejectWrites makes the CRM refuse every write to that one customer
 	// with a value-level validation error (e.g. a field locked by a rule).
 	RejectWrites(t testing.TB, key connector.CustomerKey)
+	// EditField changes a customer's field as a person in the CRM would.
+	EditField(t testing.TB, key connector.CustomerKey, field, value string)
+	// Profile describes the fake's CRM to the suite.
+	Profile() Profile
 }
 
-// FieldMap is the output → CRM field mapping the suite syncs with; fakes
-// that need fields to exist create these.
-var FieldMap = map[string]string{
-	syncloop.OutR:                "rfm_r",
-	syncloop.OutF:                "rfm_f",
-	syncloop.OutM:                "rfm_m",
-	syncloop.OutRFM:              "rfm_code",
-	syncloop.OutSegment:          "rfm_segment",
-	syncloop.OutMonetary:         "rfm_monetary",
-	syncloop.OutFrequency:        "rfm_frequency",
-	syncloop.OutLastPurchaseAt:   "rfm_last_purchase_at",
-	syncloop.OutPreviousSegment:  "rfm_previous_segment",
-	syncloop.OutSegmentChangedAt: "rfm_segment_changed_at",
-}
+// DefaultFieldMap is the output → CRM field mapping the suite syncs with
+// unless a fake's Profile names its own; fakes that need fields to exist
+// create these.
+var DefaultFieldMap = outputs.Single(map[string]string{
+	outputs.R:                "rfm_r",
+	outputs.F:                "rfm_f",
+	outputs.M:                "rfm_m",
+	outputs.RFM:              "rfm_code",
+	outputs.Segment:          "rfm_segment",
+	outputs.Monetary:         "rfm_monetary",
+	outputs.Frequency:        "rfm_frequency",
+	outputs.LastPurchaseAt:   "rfm_last_purchase_at",
+	outputs.PreviousSegment:  "rfm_previous_segment",
+	outputs.SegmentChangedAt: "rfm_segment_changed_at",
+})
 
 // WindowDays is the suite's look-back window.
 const WindowDays = 730
@@ -97,15 +131,28 @@ const WindowDays = 730
 // world is one scenario: a fake, the suite's own record of its orders, and
 // a state file that survives simulated restarts.
 type world struct {
-	t      *testing.T
-	fake   Fake
-	orders map[string]Order
-	path   string
+	t       *testing.T
+	fake    Fake
+	profile Profile
+	orders  map[string]Order
+	path    string
 }
 
 func newWorld(t *testing.T, fake Fake) *world {
-	return &world{t: t, fake: fake, orders: map[string]Order{}, path: filepath.Join(t.TempDir(), "state.db")}
+	p := fake.Profile()
+	if p.Fields == nil {
+		p.Fields = DefaultFieldMap
+	}
+	return &world{t: t, fake: fake, profile: p, orders: map[string]Order{}, path: filepath.Join(t.TempDir(), "state.db")}
 }
+
+// field is the CRM field an output is written to on the fake's customers.
+func (w *world) field(output string) string {
+	return w.profile.Fields[output].For(w.fake.CustomerType())
+}
+
+// supports reports whether the fake serves a fault.
+func (w *world) supports(f Fault) bool { return slices.Contains(w.profile.Faults, f) }
 
 func (w *world) put(o Order) string {
 	w.t.Helper()
@@ -153,8 +200,8 @@ func (w *world) seed(customers, orders int) []connector.CustomerKey {
 	return keys
 }
 
-// settle moves the fake's clock past any search lag, as time passes between runs.
-func (w *world) settle() { w.fake.Advance(15 * time.Minute) }
+// settle moves the fake's clock past its lag, as time passes between runs.
+func (w *world) settle() { w.fake.Advance(max(15*time.Minute, 2*w.profile.Lag)) }
 
 // sync runs the loop once against a fresh connector and state handle.
 func (w *world) sync(dry bool) (*syncloop.Report, error) {
@@ -170,11 +217,55 @@ func (w *world) sync(dry bool) (*syncloop.Report, error) {
 }
 
 func (w *world) runWith(conn connector.Connector, db *state.DB, dry bool) (*syncloop.Report, error) {
-	return syncloop.Run(context.Background(), syncloop.Options{
+	return syncloop.Run(context.Background(), w.options(conn, db, dry))
+}
+
+func (w *world) options(conn connector.Connector, db *state.DB, dry bool) syncloop.Options {
+	return syncloop.Options{
 		Connector: conn, State: db, Params: rfm.DefaultParams(), WindowDays: WindowDays,
-		Fields: FieldMap, PullFingerprint: "conformance", ScoreFingerprint: "conformance",
+		Fields: w.profile.Fields, PullFingerprint: "conformance", ScoreFingerprint: "conformance",
 		DryRun: dry, Now: w.fake.Now,
-	})
+	}
+}
+
+// transientFaults are the faults a run must heal by itself, of those the
+// fake serves.
+func (w *world) transientFaults() []Fault {
+	var out []Fault
+	for _, f := range []Fault{TokenExpiry, RateLimitBurst, ServerError, Maintenance} {
+		if w.supports(f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// checkServed asserts the fake really served a fault it was asked to.
+func (w *world) checkServed(f Fault) {
+	w.t.Helper()
+	if fc, ok := w.fake.(FaultCounter); ok && fc.Served(f) == 0 {
+		w.t.Errorf("fault %d was never served: the scenario passed without it", f)
+	}
+}
+
+// mustSyncAt runs one sync with a pinned asof (a run that resumes the
+// same day), failing the test on error.
+func (w *world) mustSyncAt(dry bool, asof time.Time) *syncloop.Report {
+	w.t.Helper()
+	db, err := state.Open(w.path, state.Options{LockTimeout: time.Second})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer db.Close()
+	conn := w.fake.NewConnector(w.t)
+	defer conn.Close()
+	o := w.options(conn, db, dry)
+	o.AsOf = asof
+	rep, err := syncloop.Run(context.Background(), o)
+	if err != nil {
+		w.t.Fatalf("sync: %v (report: %+v)", err, rep)
+	}
+	return rep
 }
 
 func (w *world) mustSync(dry bool) *syncloop.Report {

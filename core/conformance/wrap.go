@@ -22,22 +22,37 @@ func (w wrapped) ReadDeletedPage(ctx context.Context, req connector.ReadRequest)
 	return w.Connector.(connector.DeletionLister).ReadDeletedPage(ctx, req)
 }
 
-func (w wrapped) AssociationRescanEvery() time.Duration {
-	if a, ok := w.Connector.(connector.AssociationRereader); ok {
-		return a.AssociationRescanEvery()
+func (w wrapped) RereadEvery() time.Duration {
+	if a, ok := w.Connector.(connector.OrderRereader); ok {
+		return a.RereadEvery()
 	}
 	return 0
 }
 
 func (w wrapped) RereadBatch() int {
-	if a, ok := w.Connector.(connector.AssociationRereader); ok {
+	if a, ok := w.Connector.(connector.OrderRereader); ok {
 		return a.RereadBatch()
 	}
 	return 1
 }
 
-func (w wrapped) RereadCustomers(ctx context.Context, source string, ids []string) (map[string]connector.CustomerKey, error) {
-	return w.Connector.(connector.AssociationRereader).RereadCustomers(ctx, source, ids)
+func (w wrapped) RereadOrders(ctx context.Context, source string, ids []string) ([]connector.Record, error) {
+	return w.Connector.(connector.OrderRereader).RereadOrders(ctx, source, ids)
+}
+
+func (w wrapped) WriteCalls(n int) int {
+	if p, ok := w.Connector.(connector.WritePlanner); ok {
+		return p.WriteCalls(n)
+	}
+	size := max(1, w.MaxBatch())
+	return (n + size - 1) / size
+}
+
+func (w wrapped) PinnedCurrency(source string) string {
+	if p, ok := w.Connector.(connector.CurrencyPinner); ok {
+		return p.PinnedCurrency(source)
+	}
+	return ""
 }
 
 func (w wrapped) Calls() map[string]int64 {
@@ -66,8 +81,10 @@ func (w wrapped) ReadFields(ctx context.Context, keys []connector.CustomerKey, f
 }
 
 var (
-	_ connector.FieldReader         = wrapped{}
-	_ connector.DeletionLister      = wrapped{}
-	_ connector.AssociationRereader = wrapped{}
-	_ connector.CallCounter         = wrapped{}
+	_ connector.FieldReader    = wrapped{}
+	_ connector.DeletionLister = wrapped{}
+	_ connector.OrderRereader  = wrapped{}
+	_ connector.WritePlanner   = wrapped{}
+	_ connector.CurrencyPinner = wrapped{}
+	_ connector.CallCounter    = wrapped{}
 )

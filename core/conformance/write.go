@@ -3,15 +3,16 @@ package conformance
 import (
 	"context"
 	"errors"
-	"maps"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/crmerr"
+	"github.com/rfmsync/rfmsync/core/outputs"
 	"github.com/rfmsync/rfmsync/core/rfm"
 	"github.com/rfmsync/rfmsync/core/state"
-	"github.com/rfmsync/rfmsync/core/syncloop"
 )
 
 // RunWrite is the write half: diff-only writes, clearing, rejected records,
@@ -41,7 +42,8 @@ func RunWrite(t *testing.T, newFake func(t *testing.T) Fake) {
 		w.mustSync(false)
 		victim := keys[3]
 		before := w.fake.Fields(t, victim)
-		if before[FieldMap[syncloop.OutSegment]] == "" {
+		segField := w.field(outputs.Segment)
+		if before[segField] == "" {
 			t.Fatalf("customer %s has no segment after the first sync: %v", victim, before)
 		}
 		for id, o := range w.orders {
@@ -52,13 +54,14 @@ func RunWrite(t *testing.T, newFake func(t *testing.T) Fake) {
 		w.settle()
 		rep := w.mustSync(false)
 		after := w.fake.Fields(t, victim)
-		for out, field := range FieldMap {
+		for out := range w.profile.Fields {
+			field := w.field(out)
 			switch out {
-			case syncloop.OutPreviousSegment:
-				if after[field] != before[FieldMap[syncloop.OutSegment]] {
-					t.Errorf("previous_segment = %q, want the segment it left, %q", after[field], before[FieldMap[syncloop.OutSegment]])
+			case outputs.PreviousSegment:
+				if after[field] != before[segField] {
+					t.Errorf("previous_segment = %q, want the segment it left, %q", after[field], before[segField])
 				}
-			case syncloop.OutSegmentChangedAt:
+			case outputs.SegmentChangedAt:
 				if after[field] == "" {
 					t.Errorf("segment_changed_at not set on the move to inactive")
 				}
@@ -140,6 +143,78 @@ func RunWrite(t *testing.T, newFake func(t *testing.T) Fake) {
 		}
 	})
 
+	t.Run("RepairAfterHandEdit", func(t *testing.T) {
+		w := newWorld(t, newFake(t))
+		keys := w.seed(12, 80)
+		w.settle()
+		asof := w.fake.Now()
+		w.mustSync(false)
+		var victim connector.CustomerKey
+		for _, k := range keys {
+			if w.fake.Fields(t, k)[w.field(outputs.Segment)] != "" {
+				victim = k
+				break
+			}
+		}
+		segField := w.field(outputs.Segment)
+		w.fake.EditField(t, victim, segField, "")
+		w.fake.EditField(t, victim, w.field(outputs.R), "9")
+		// The repair pass is due when the fake's cadence says; a week covers
+		// every connector's default.
+		w.fake.Advance(8 * 24 * time.Hour)
+		rep := w.mustSyncAt(false, asof)
+		if rep.Repaired == 0 {
+			t.Errorf("the hand edit of %s was not found by the repair pass: %+v", victim, rep)
+		}
+		w.checkFields(keys, asof)
+	})
+
+	// Scenarios of faults a CRM does not have are not run for it: its
+	// profile says which it serves.
+	served := newFake(t).Profile().Faults
+	if slices.Contains(served, RecordTransient) {
+		t.Run("RecordTransientIsDeferredThenWritten", func(t *testing.T) {
+			w := newWorld(t, newFake(t))
+			keys := w.seed(20, 120)
+			w.settle()
+			asof := w.fake.Now()
+			w.fake.Inject(RecordTransient)
+			rep := w.mustSyncAt(false, asof)
+			if rep.Deferred != 1 {
+				t.Fatalf("report: %d deferred, want 1 (%+v)", rep.Deferred, rep.SampleDeferred)
+			}
+			w.checkServed(RecordTransient)
+			rep = w.mustSyncAt(false, asof)
+			if rep.Written != 1 || rep.Deferred != 0 {
+				t.Errorf("the deferred customer was not written by the next run: written %d, deferred %d", rep.Written, rep.Deferred)
+			}
+			w.checkFields(keys, asof)
+		})
+	}
+
+	if slices.Contains(served, QuotaExhausted) {
+		t.Run("QuotaExhaustedStopsCleanlyThenResumes", func(t *testing.T) {
+			w := newWorld(t, newFake(t))
+			keys := w.seed(20, 120)
+			w.settle()
+			asof := w.fake.Now()
+			w.mustSync(true)
+			w.fake.Inject(QuotaExhausted)
+			rep, err := w.sync(false)
+			if !errors.Is(err, crmerr.ErrQuotaExhausted) {
+				t.Fatalf("a daily-limit answer must stop the run as quota exhausted: %v", err)
+			}
+			if rep.Stopped == "" {
+				t.Errorf("the report does not say why the run stopped")
+			}
+			w.checkServed(QuotaExhausted)
+			// After the reset the interrupted run is finished with its own asof.
+			w.fake.Advance(25 * time.Hour)
+			w.mustSync(false)
+			w.checkFields(keys, asof)
+		})
+	}
+
 	t.Run("FaultsDuringWrites", func(t *testing.T) {
 		w := newWorld(t, newFake(t))
 		keys := w.seed(40, 240)
@@ -151,12 +226,15 @@ func RunWrite(t *testing.T, newFake func(t *testing.T) Fake) {
 			t.Fatal(err)
 		}
 		conn := &faultBeforeWrites{wrapped: wrapped{w.fake.NewConnector(t)}, fake: w.fake,
-			faults: []Fault{TokenExpiry, RateLimitBurst, ServerError}}
+			faults: w.transientFaults()}
 		if _, err := w.runWith(conn, db, false); err != nil {
-			t.Fatalf("writes through token expiry, 429s and a 5xx: %v", err)
+			t.Fatalf("writes through %v: %v", w.transientFaults(), err)
 		}
 		db.Close()
 		w.checkFields(keys, asof)
+		for _, f := range w.transientFaults() {
+			w.checkServed(f)
+		}
 	})
 }
 
@@ -177,18 +255,25 @@ func (w *world) checkFields(keys []connector.CustomerKey, asof time.Time) {
 	scores := rfm.ScoreAll(cs, at, rfm.DefaultParams())
 	want := map[connector.CustomerKey]map[string]string{}
 	for i, s := range scores {
-		want[ks[i]] = map[string]string{
-			FieldMap[syncloop.OutR]:                strconv.Itoa(int(s.R)),
-			FieldMap[syncloop.OutF]:                strconv.Itoa(int(s.F)),
-			FieldMap[syncloop.OutM]:                strconv.Itoa(int(s.M)),
-			FieldMap[syncloop.OutRFM]:              s.Code(),
-			FieldMap[syncloop.OutSegment]:          s.Segment.ID,
-			FieldMap[syncloop.OutFrequency]:        strconv.FormatInt(s.Frequency, 10),
-			FieldMap[syncloop.OutMonetary]:         s.Monetary.Round2(),
-			FieldMap[syncloop.OutLastPurchaseAt]:   syncloop.FormatTime(s.Last),
-			FieldMap[syncloop.OutPreviousSegment]:  "",
-			FieldMap[syncloop.OutSegmentChangedAt]: syncloop.FormatTime(at),
+		values := map[string]string{
+			outputs.R:                strconv.Itoa(int(s.R)),
+			outputs.F:                strconv.Itoa(int(s.F)),
+			outputs.M:                strconv.Itoa(int(s.M)),
+			outputs.RFM:              s.Code(),
+			outputs.Segment:          s.Segment.ID,
+			outputs.RecencyDays:      strconv.FormatInt(s.RecencyDays, 10),
+			outputs.Frequency:        strconv.FormatInt(s.Frequency, 10),
+			outputs.Monetary:         s.Monetary.Round2(),
+			outputs.LastPurchaseAt:   outputs.FormatTime(s.Last),
+			outputs.LastPurchaseDate: outputs.FormatDate(s.Last),
+			outputs.PreviousSegment:  "",
+			outputs.SegmentChangedAt: outputs.FormatTime(at),
 		}
+		exp := map[string]string{}
+		for out := range w.profile.Fields {
+			exp[out] = values[out]
+		}
+		want[ks[i]] = exp
 	}
 	for _, k := range keys {
 		got := w.fake.Fields(w.t, k)
@@ -201,19 +286,14 @@ func (w *world) checkFields(keys []connector.CustomerKey, asof time.Time) {
 			}
 			continue
 		}
-		if !maps.Equal(normalise(got), exp) {
-			w.t.Errorf("customer %s fields:\n got %v\nwant %v", k, got, exp)
+		// Compared canonically by kind: a CRM may hand 4 back as "4.000".
+		for out, v := range exp {
+			field := w.field(out)
+			if !outputs.Equal(outputs.KindOf(out), got[field], v) {
+				w.t.Errorf("customer %s: %s (%s) = %q, want %q", k, field, out, got[field], v)
+			}
 		}
 	}
-}
-
-// normalise drops fields the CRM reports empty and keeps only mapped ones.
-func normalise(m map[string]string) map[string]string {
-	out := map[string]string{}
-	for _, field := range FieldMap {
-		out[field] = m[field]
-	}
-	return out
 }
 
 // crashAfterWrites lets n batches through, then writes one more batch and

@@ -3,6 +3,8 @@ package connector
 import (
 	"context"
 	"time"
+
+	"github.com/rfmsync/rfmsync/core/outputs"
 )
 
 // DeletionLister is implemented by connectors whose incremental cursor does
@@ -15,17 +17,23 @@ type DeletionLister interface {
 	ReadDeletedPage(ctx context.Context, req ReadRequest) (Page, error)
 }
 
-// AssociationRereader is implemented by connectors whose cursor does not move
-// when an order is re-assigned to another customer (HubSpot associations).
-// Core hands it the order ids it holds, in batches, on the connector's cadence.
-type AssociationRereader interface {
-	// AssociationRescanEvery is how often a rescan is due; 0 = never.
-	AssociationRescanEvery() time.Duration
-	// RereadBatch is the most order ids one RereadCustomers call takes.
+// OrderRereader is implemented by connectors whose incremental cursor misses
+// some changes to orders it already delivered: a re-assignment that does not
+// touch the order (HubSpot associations, Salesforce contact roles) or a
+// deletion the query never returns (vtenext). On the connector's cadence core
+// hands it the order ids it holds, in batches and in id order, and applies
+// the answers as ordinary changes: a moved customer, a changed amount or
+// stage, a deletion. A scan that is interrupted resumes after the last batch
+// it applied.
+type OrderRereader interface {
+	// RereadEvery is how often a full re-read of a source is due; 0 = never.
+	RereadEvery() time.Duration
+	// RereadBatch is the most order ids one RereadOrders call takes.
 	RereadBatch() int
-	// RereadCustomers returns the customer each order is attributed to now;
-	// an order missing from the result has no customer any more.
-	RereadCustomers(ctx context.Context, source string, orderIDs []string) (map[string]CustomerKey, error)
+	// RereadOrders returns the current record of each order id still in the
+	// CRM. An id missing from the answer is deleted, so a connector must
+	// return every id it could not prove gone; an error stops the run.
+	RereadOrders(ctx context.Context, source string, orderIDs []string) ([]Record, error)
 }
 
 // CallCounter reports how many API calls the connector made, by kind, so a
@@ -40,44 +48,74 @@ type QuotaReporter interface {
 	DailyRemaining() (int64, bool)
 }
 
-// FieldKind is the CRM type a field needs.
-type FieldKind string
+// FieldKind is the CRM type a field needs (see core/outputs).
+type FieldKind = outputs.Kind
 
 // The kinds of field rfmsync writes.
 const (
-	FieldNumber   FieldKind = "number"
-	FieldText     FieldKind = "text"
-	FieldDateTime FieldKind = "datetime"
-	// FieldEnum is a dropdown: values are stable ids, labels are free to rename.
-	FieldEnum FieldKind = "enumeration"
+	FieldNumber   = outputs.Number
+	FieldText     = outputs.Text
+	FieldDateTime = outputs.DateTime
+	FieldDate     = outputs.Date
+	FieldEnum     = outputs.Enum
 )
 
 // FieldOption is one dropdown option.
-type FieldOption struct {
-	Value, Label string
-}
+type FieldOption = outputs.FieldOption
 
 // FieldSpec is one field rfmsync writes, as the CRM should define it.
-type FieldSpec struct {
-	Name        string
-	Label       string
-	Description string
-	Kind        FieldKind
-	Options     []FieldOption
+type FieldSpec = outputs.FieldSpec
+
+// FieldActionKind says what ensuring a field did or must be done.
+type FieldActionKind string
+
+// The field actions a connector reports.
+const (
+	// ActionExists: the field is there with the right type and options.
+	ActionExists FieldActionKind = "exists"
+	// ActionCreate: the field was (or would be) created.
+	ActionCreate FieldActionKind = "create"
+	// ActionAddOptions: dropdown options were (or would be) added.
+	ActionAddOptions FieldActionKind = "add options"
+	// ActionWrongType: a field of that name has another type; never overwritten.
+	ActionWrongType FieldActionKind = "wrong type"
+	// ActionCreateByHand: the CRM's API cannot create it; Manual says
+	// exactly what an admin must enter.
+	ActionCreateByHand FieldActionKind = "create by hand"
+	// ActionFoundAs: a field with the spec's label exists under another
+	// name (FoundAs), which belongs in the config.
+	ActionFoundAs FieldActionKind = "found as"
+	// ActionGrantAccess: the field exists but the integration user cannot
+	// write it; Detail says what to grant.
+	ActionGrantAccess FieldActionKind = "grant access"
+)
+
+// ManualField is what an admin enters to create a field by hand.
+type ManualField struct {
+	// Where is the object or module and screen, e.g. "Accounts → Layout Editor".
+	Where    string
+	Label    string
+	Type     string
+	Decimals int
+	// Picklist values, in order.
+	Values []string
 }
 
 // FieldAction is what ensuring one field did (or would do).
 type FieldAction struct {
-	Name string
-	// Action is "exists", "create", "add options" or "wrong type".
-	Action string
+	Name   string
+	Action FieldActionKind
 	Detail string
+	// FoundAs is the existing field's name, for ActionFoundAs.
+	FoundAs string
+	// Manual is set for ActionCreateByHand.
+	Manual *ManualField
 }
 
 // FieldEnsurer creates the fields rfmsync writes, idempotently. With apply
 // false it only reports what it would do.
 type FieldEnsurer interface {
-	EnsureFields(ctx context.Context, group string, specs []FieldSpec, apply bool) ([]FieldAction, error)
+	EnsureFields(ctx context.Context, specs []FieldSpec, apply bool) ([]FieldAction, error)
 }
 
 // FieldReader reads back the fields rfmsync wrote, so a periodic full pass
@@ -90,4 +128,11 @@ type FieldReader interface {
 	// ReadFields returns the current values of fields for each key; a key
 	// missing from the result no longer exists in the CRM.
 	ReadFields(ctx context.Context, keys []CustomerKey, fields []string) (map[CustomerKey]map[string]string, error)
+}
+
+// CurrencyPinner is implemented by connectors whose config pins the one
+// currency a source's amounts must be in (Record.Currency). Without it, or
+// for "", core pins the first currency it sees in the source.
+type CurrencyPinner interface {
+	PinnedCurrency(source string) string
 }

@@ -19,10 +19,25 @@ type Options interface {
 	New(env Env) (Connector, error)
 }
 
+// PullShaper is implemented by options that can say which of their keys
+// change the facts a pull holds (objects, sources, won rules, amount and
+// date fields, attribution, currency policy). Core fingerprints only that,
+// so tuning a limit, a page size or an API version never forces a full
+// re-pull. Options without it are fingerprinted whole, secrets left out.
+type PullShaper interface {
+	// PullShape returns plain data (structs, maps, slices, strings,
+	// numbers) that changes exactly when what is pulled changes.
+	PullShape() any
+}
+
 // Env is what core hands a connector it builds.
 type Env struct {
 	// Logger receives the connector's structured logs; never secrets.
 	Logger *slog.Logger
+	// Fields are the fields rfmsync writes, with their kinds and options:
+	// what a connector needs to type values, read them back canonically
+	// and create picklists.
+	Fields []FieldSpec
 }
 
 // Registration is one connector's entry in the registry.

@@ -3,30 +3,9 @@ package syncloop
 import (
 	"strconv"
 
+	"github.com/rfmsync/rfmsync/core/outputs"
 	"github.com/rfmsync/rfmsync/core/rfm"
 )
-
-// Output names: everything rfmsync can write back, each mapped to a CRM field
-// in config (fields.<output>). An unmapped output is not written.
-const (
-	OutR                = "r"
-	OutF                = "f"
-	OutM                = "m"
-	OutRFM              = "rfm"
-	OutSegment          = "segment"
-	OutRecencyDays      = "recency_days"
-	OutFrequency        = "frequency"
-	OutMonetary         = "monetary"
-	OutLastPurchaseAt   = "last_purchase_at"
-	OutPreviousSegment  = "previous_segment"
-	OutSegmentChangedAt = "segment_changed_at"
-)
-
-// Outputs lists the output names in a stable order.
-var Outputs = []string{
-	OutR, OutF, OutM, OutRFM, OutSegment, OutRecencyDays, OutFrequency, OutMonetary,
-	OutLastPurchaseAt, OutPreviousSegment, OutSegmentChangedAt,
-}
 
 // Inactive is what a customer who stops qualifying gets: by default every
 // mapped field is cleared; with Label set, the segment field holds Segment.ID.
@@ -71,52 +50,50 @@ func (t tracking) advance(segment string, known bool, asof rfm.Instant) (trackin
 	return tracking{segment: segment, previous: t.segment, changedAt: asof}, true
 }
 
-// FormatTime renders an instant the way CRM datetime fields accept it:
-// ISO 8601 in UTC with milliseconds.
-func FormatTime(i rfm.Instant) string {
-	return i.Time().Format("2006-01-02T15:04:05.000Z")
-}
-
 // scoredValues returns the output values of a scored customer.
 func scoredValues(s *rfm.Score, t tracking) map[string]string {
 	v := map[string]string{
-		OutR:               strconv.Itoa(int(s.R)),
-		OutF:               strconv.Itoa(int(s.F)),
-		OutM:               strconv.Itoa(int(s.M)),
-		OutRFM:             s.Code(),
-		OutSegment:         s.Segment.ID,
-		OutRecencyDays:     strconv.FormatInt(s.RecencyDays, 10),
-		OutFrequency:       strconv.FormatInt(s.Frequency, 10),
-		OutMonetary:        s.Monetary.Round2(),
-		OutLastPurchaseAt:  FormatTime(s.Last),
-		OutPreviousSegment: t.previous,
+		outputs.R:                strconv.Itoa(int(s.R)),
+		outputs.F:                strconv.Itoa(int(s.F)),
+		outputs.M:                strconv.Itoa(int(s.M)),
+		outputs.RFM:              s.Code(),
+		outputs.Segment:          s.Segment.ID,
+		outputs.RecencyDays:      strconv.FormatInt(s.RecencyDays, 10),
+		outputs.Frequency:        strconv.FormatInt(s.Frequency, 10),
+		outputs.Monetary:         s.Monetary.Round2(),
+		outputs.LastPurchaseAt:   outputs.FormatTime(s.Last),
+		outputs.LastPurchaseDate: outputs.FormatDate(s.Last),
+		outputs.PreviousSegment:  t.previous,
 	}
-	v[OutSegmentChangedAt] = ""
+	v[outputs.SegmentChangedAt] = ""
 	if t.changedAt != 0 {
-		v[OutSegmentChangedAt] = FormatTime(t.changedAt)
+		v[outputs.SegmentChangedAt] = outputs.FormatTime(t.changedAt)
 	}
 	return v
 }
 
 // inactiveValues returns the output values of a customer who stopped qualifying.
 func inactiveValues(in Inactive, t tracking) map[string]string {
-	v := make(map[string]string, len(Outputs))
-	for _, o := range Outputs {
+	names := outputs.Names()
+	v := make(map[string]string, len(names))
+	for _, o := range names {
 		v[o] = ""
 	}
-	v[OutSegment] = in.fieldValue()
-	v[OutPreviousSegment] = t.previous
+	v[outputs.Segment] = in.fieldValue()
+	v[outputs.PreviousSegment] = t.previous
 	if t.changedAt != 0 {
-		v[OutSegmentChangedAt] = FormatTime(t.changedAt)
+		v[outputs.SegmentChangedAt] = outputs.FormatTime(t.changedAt)
 	}
 	return v
 }
 
-// crmFields maps output values onto CRM field names through the field map.
-func crmFields(values, fieldMap map[string]string) map[string]string {
-	out := make(map[string]string, len(fieldMap))
-	for output, field := range fieldMap {
-		out[field] = values[output]
+// crmFields maps output values onto the CRM field names of one customer type.
+func crmFields(values map[string]string, fields outputs.FieldMap, typ string) map[string]string {
+	out := make(map[string]string, len(fields))
+	for output, field := range fields {
+		if name := field.For(typ); name != "" {
+			out[name] = values[output]
+		}
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"maps"
 
 	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/outputs"
 	"github.com/rfmsync/rfmsync/core/rfm"
 	"github.com/rfmsync/rfmsync/core/state"
 )
@@ -63,6 +64,29 @@ func (r *run) score() (scoredSet, error) {
 	return set, nil
 }
 
+// writeCalls is the number of API calls writing n updates of one type
+// takes: the connector's own count when it has one (one call per record on
+// vtenext), else one call per MaxBatch updates.
+func (r *run) writeCalls(n int) int {
+	if wp, ok := r.conn.(connector.WritePlanner); ok {
+		return wp.WriteCalls(n)
+	}
+	size := max(1, r.conn.MaxBatch())
+	return (n + size - 1) / size
+}
+
+// kindsOf returns field name → kind for one customer type, built once per type.
+func (r *run) kindsOf(typ string) map[string]outputs.Kind {
+	if k, ok := r.kinds[typ]; ok {
+		return k
+	}
+	if r.kinds == nil {
+		r.kinds = map[string]map[string]outputs.Kind{}
+	}
+	r.kinds[typ] = r.Fields.KindsForType(typ)
+	return r.kinds[typ]
+}
+
 func compareKeys(a, b connector.CustomerKey) int {
 	if c := cmp.Compare(a.Type, b.Type); c != 0 {
 		return c
@@ -94,7 +118,7 @@ func (r *run) plan(set scoredSet, forceAll bool) (*plan, error) {
 	for ; i < len(set.keys); i++ {
 		r.planScored(p, set.keys[i], &set.scores[i], state.Published{}, false, forceAll)
 	}
-	r.rep.planned(p, r.conn.MaxBatch(), r.SampleSize)
+	r.rep.planned(p, r.writeCalls, r.SampleSize)
 	if qr, ok := r.conn.(connector.QuotaReporter); ok {
 		if left, known := qr.DailyRemaining(); known {
 			r.rep.DailyRemaining = &left
@@ -119,7 +143,7 @@ func (r *run) planScored(p *plan, key connector.CustomerKey, s *rfm.Score, pub s
 		}
 		r.rep.addMove(from, s.Segment.ID)
 	}
-	r.addUpdate(p, key, pub, next, crmFields(scoredValues(s, next), r.Fields), forceAll)
+	r.addUpdate(p, key, pub, next, crmFields(scoredValues(s, next), r.Fields, key.Type), forceAll)
 }
 
 func (r *run) planInactive(p *plan, key connector.CustomerKey, pub state.Published, forceAll bool) {
@@ -133,16 +157,19 @@ func (r *run) planInactive(p *plan, key connector.CustomerKey, pub state.Publish
 		r.rep.addMove(pub.Segment, moveInactive)
 		r.rep.Inactivated++
 	}
-	r.addUpdate(p, key, pub, next, crmFields(inactiveValues(r.Inactive, next), r.Fields), forceAll)
+	r.addUpdate(p, key, pub, next, crmFields(inactiveValues(r.Inactive, next), r.Fields, key.Type), forceAll)
 }
 
 // addUpdate queues the fields that differ from what the CRM last accepted.
 func (r *run) addUpdate(p *plan, key connector.CustomerKey, pub state.Published, tr tracking, desired map[string]string, forceAll bool) {
 	next := state.Published{Fields: desired, Segment: tr.segment, PreviousSegment: tr.previous, SegmentChangedAt: tr.changedAt}
 	changed := map[string]string{}
+	kinds := r.kindsOf(key.Type)
 	for field, v := range desired {
 		old, had := pub.Fields[field]
-		if forceAll || old != v && (had || v != "") {
+		// Compared canonically by kind: what the CRM last accepted may read
+		// back as 545.0 or ….000+0000, and is still the value we want.
+		if forceAll || !outputs.Equal(kinds[field], old, v) && (had || v != "") {
 			changed[field] = v
 		}
 	}

@@ -19,29 +19,69 @@ const maxPagesPerSource = 100_000
 // toChange turns one CRM record into a state change, with the reason it does
 // not count when it doesn't. A record that stopped counting (lost, deleted,
 // unparseable) deletes its fact, so its customer's aggregate is corrected.
-func toChange(r connector.Record) (state.Change, rfm.Skip) {
-	del := state.Change{OrderID: r.OrderID, Delete: true}
+func (r *run) toChange(source string, rec connector.Record) (state.Change, rfm.Skip, error) {
+	del := state.Change{OrderID: rec.OrderID, Delete: true}
 	switch {
-	case r.Deleted:
-		return del, SkipDeleted
-	case r.Problem != "":
-		return del, rfm.Skip(r.Problem)
-	case !rfm.IsWon(r.Status):
-		return del, rfm.SkipNotWon
+	case rec.Deleted:
+		return del, SkipDeleted, nil
+	case rec.Problem != "":
+		return del, rfm.Skip(rec.Problem), nil
+	case !rfm.IsWon(rec.Status):
+		return del, rfm.SkipNotWon, nil
 	}
-	closedAt, amount, skip := rfm.ParseFacts(r.ClosedAt, r.Amount)
+	closedAt, skip := rfm.ParseCRMInstant(rec.ClosedAt)
 	if skip != rfm.SkipNone {
-		return del, skip
+		return del, skip, nil
 	}
-	key := r.Customer
+	amount, err := rfm.ParseAmount(strings.TrimSpace(rec.Amount))
+	if err != nil {
+		return del, rfm.SkipBadAmount, nil
+	}
+	if ok, err := r.oneCurrency(source, rec.Currency); err != nil || !ok {
+		return del, SkipSecondCurrency, err
+	}
+	key := rec.Customer
 	key.ID = strings.TrimSpace(key.ID)
-	f := state.Fact{OrderID: r.OrderID, Customer: key, ClosedAt: closedAt, Amount: amount}
+	f := state.Fact{OrderID: rec.OrderID, Customer: key, ClosedAt: closedAt, Amount: amount}
 	if key.ID == "" {
-		// Kept without a customer, so a later association rescan can attribute it.
+		// Kept without a customer, so a later re-read can attribute it.
 		f.Customer = connector.CustomerKey{}
-		return state.Change{OrderID: r.OrderID, Fact: f}, rfm.SkipNoCustomer
+		return state.Change{OrderID: rec.OrderID, Fact: f}, rfm.SkipNoCustomer, nil
 	}
-	return state.Change{OrderID: r.OrderID, Fact: f}, rfm.SkipNone
+	return state.Change{OrderID: rec.OrderID, Fact: f}, rfm.SkipNone, nil
+}
+
+// SkipSecondCurrency counts orders in a currency other than the source's
+// one: summing them unconverted would be wrong, whatever the CRM.
+const SkipSecondCurrency rfm.Skip = "second_currency"
+
+// oneCurrency applies the one-currency rule of a source whose amounts are
+// not converted: the connector's pinned currency, else the first one seen
+// (kept in state, so every later run agrees). "" is a home-currency amount.
+func (r *run) oneCurrency(source, code string) (bool, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if code == "" {
+		return true, nil
+	}
+	want := ""
+	if p, ok := r.conn.(connector.CurrencyPinner); ok {
+		want = strings.ToUpper(p.PinnedCurrency(source))
+	}
+	if want == "" {
+		key := metaCurrency + source
+		b, err := r.db.Meta(key)
+		if err != nil {
+			return false, err
+		}
+		if len(b) == 0 {
+			if err := r.db.SetMeta(key, []byte(code)); err != nil {
+				return false, err
+			}
+			b = []byte(code)
+		}
+		want = string(b)
+	}
+	return code == want, nil
 }
 
 // SkipDeleted counts records the CRM reports deleted or archived.
@@ -58,13 +98,14 @@ func (r *run) pull(ctx context.Context, source string) error {
 	if err != nil {
 		return err
 	}
-	return r.pages(ctx, source, cursor, r.conn.ReadPage, true)
+	return r.pages(ctx, source, cursor, r.conn.ReadPage, nil)
 }
 
 // pages runs the paging loop, reading each page after the previous page's
-// cursor. A pull stores that cursor with the page's facts; a scan (commit
-// false) leaves the source's stored cursor alone.
-func (r *run) pages(ctx context.Context, source string, cursor []byte, read pageReader, commit bool) error {
+// cursor. A pull (scanKey nil) stores that cursor with the page's facts; a
+// scan leaves the source's cursor alone and keeps its own position under
+// scanKey, so an interrupted scan resumes where it stopped.
+func (r *run) pages(ctx context.Context, source string, cursor []byte, read pageReader, scanKey *string) error {
 	for n := 0; ; n++ {
 		if n == maxPagesPerSource {
 			return fmt.Errorf("%s: connector returned %d pages without finishing", source, n)
@@ -78,7 +119,10 @@ func (r *run) pages(ctx context.Context, source string, cursor []byte, read page
 		}
 		changes := make([]state.Change, 0, len(page.Records))
 		for _, rec := range page.Records {
-			ch, skip := toChange(rec)
+			ch, skip, err := r.toChange(source, rec)
+			if err != nil {
+				return err
+			}
 			if skip != rfm.SkipNone {
 				r.rep.Skipped[skip]++
 			}
@@ -86,7 +130,7 @@ func (r *run) pages(ctx context.Context, source string, cursor []byte, read page
 		}
 		next := page.Cursor
 		stored := next
-		if !commit {
+		if scanKey != nil {
 			stored = nil // ApplyPage keeps the source's cursor
 		}
 		applied, err := r.db.ApplyPage(source, changes, stored)
@@ -94,6 +138,11 @@ func (r *run) pages(ctx context.Context, source string, cursor []byte, read page
 			return fmt.Errorf("apply %s page: %w", source, err)
 		}
 		r.rep.addApplied(source, len(page.Records), applied)
+		if scanKey != nil && !page.Done {
+			if err := r.db.SetMeta(*scanKey, next); err != nil {
+				return err
+			}
+		}
 		if page.Done {
 			return nil
 		}
@@ -104,30 +153,60 @@ func (r *run) pages(ctx context.Context, source string, cursor []byte, read page
 	}
 }
 
-// deletionScan pages through the connector's deleted records when due.
+// Meta keys of the periodic scans' positions, per source.
+const (
+	metaDeletionScanAt = "scan_pos.deletion."
+	metaRereadAt       = "scan_pos.reread."
+	metaCurrency       = "currency."
+)
+
+// deletionScan pages through the connector's deleted records when due,
+// resuming an interrupted scan from its stored position.
 func (r *run) deletionScan(ctx context.Context, source string) error {
 	dl, ok := r.conn.(connector.DeletionLister)
-	if !ok || !r.due("deletion_scan."+source, dl.DeletionScanEvery()) {
+	if !ok {
 		return nil
 	}
-	if err := r.pages(ctx, source, nil, dl.ReadDeletedPage, false); err != nil {
+	posKey := metaDeletionScanAt + source
+	pos, err := r.db.Meta(posKey)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 && !r.due("deletion_scan."+source, dl.DeletionScanEvery()) {
+		return nil
+	}
+	if err := r.pages(ctx, source, pos, dl.ReadDeletedPage, &posKey); err != nil {
 		return fmt.Errorf("deletion scan: %w", err)
+	}
+	if err := r.db.SetMeta(posKey, nil); err != nil {
+		return err
 	}
 	r.rep.Scans = append(r.rep.Scans, "deletion scan of "+source)
 	return r.markDone("deletion_scan." + source)
 }
 
-// associationRescan re-reads the customer of every order held in state when
-// due, because re-assigning an order does not move the incremental cursor.
-func (r *run) associationRescan(ctx context.Context, source string) error {
-	ar, ok := r.conn.(connector.AssociationRereader)
-	if !ok || !r.due("association_rescan."+source, ar.AssociationRescanEvery()) {
+// reread re-reads every order held for a source when due (see
+// connector.OrderRereader), one connector batch at a time in id order, and
+// applies the answers as ordinary changes. Its position is stored after
+// each batch, so an interrupted scan resumes after the last batch applied
+// (re-applying a batch is harmless: changes are absolute).
+func (r *run) reread(ctx context.Context, source string) error {
+	rr, ok := r.conn.(connector.OrderRereader)
+	if !ok {
 		return nil
 	}
-	batch := max(1, ar.RereadBatch())
+	posKey := metaRereadAt + source
+	pos, err := r.db.Meta(posKey)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 && !r.due("reread."+source, rr.RereadEvery()) {
+		return nil
+	}
+	batch := max(1, rr.RereadBatch())
 	// Page through the held facts, one connector batch at a time, so memory
 	// stays at one batch however many orders the state holds.
-	for after := ""; ; {
+	for after := string(pos); ; {
 		chunk, err := r.db.FactsAfter(source, after, batch)
 		if err != nil {
 			return err
@@ -140,28 +219,67 @@ func (r *run) associationRescan(ctx context.Context, source string) error {
 		for i, f := range chunk {
 			ids[i] = f.OrderID
 		}
-		now, err := ar.RereadCustomers(ctx, source, ids)
+		recs, err := rr.RereadOrders(ctx, source, ids)
 		if err != nil {
-			return fmt.Errorf("association rescan of %s: %w", source, err)
+			return fmt.Errorf("re-read of %s: %w", source, err)
 		}
-		var changes []state.Change
-		for _, f := range chunk {
-			if cur := now[f.OrderID]; cur != f.Customer {
-				f.Customer = cur
-				changes = append(changes, state.Change{OrderID: f.OrderID, Fact: f})
-			}
-		}
-		if len(changes) == 0 {
-			continue
+		changes, err := r.rereadChanges(source, chunk, recs)
+		if err != nil {
+			return err
 		}
 		applied, err := r.db.ApplyPage(source, changes, nil)
 		if err != nil {
 			return err
 		}
-		r.rep.Reassigned += applied.Moved
+		r.rep.addReread(source, applied)
+		if err := r.db.SetMeta(posKey, []byte(after)); err != nil {
+			return err
+		}
 	}
-	r.rep.Scans = append(r.rep.Scans, "association rescan of "+source)
-	return r.markDone("association_rescan." + source)
+	if err := r.db.SetMeta(posKey, nil); err != nil {
+		return err
+	}
+	r.rep.Scans = append(r.rep.Scans, "order re-read of "+source)
+	return r.markDone("reread." + source)
+}
+
+// rereadChanges turns a re-read answer into changes: an id missing from it
+// is deleted, a customer-only answer moves the held order, a full record is
+// applied like a pulled one.
+func (r *run) rereadChanges(source string, held []state.Fact, recs []connector.Record) ([]state.Change, error) {
+	byID := make(map[string]connector.Record, len(recs))
+	for _, rec := range recs {
+		byID[rec.OrderID] = rec
+	}
+	var changes []state.Change
+	for _, f := range held {
+		rec, ok := byID[f.OrderID]
+		switch {
+		case !ok:
+			changes = append(changes, state.Change{OrderID: f.OrderID, Delete: true})
+			r.rep.Skipped[SkipDeleted]++
+		case rec.CustomerOnly:
+			cur := rec.Customer
+			cur.ID = strings.TrimSpace(cur.ID)
+			if cur.ID == "" {
+				cur = connector.CustomerKey{}
+			}
+			if cur != f.Customer {
+				f.Customer = cur
+				changes = append(changes, state.Change{OrderID: f.OrderID, Fact: f})
+			}
+		default:
+			ch, skip, err := r.toChange(source, rec)
+			if err != nil {
+				return nil, err
+			}
+			if skip != rfm.SkipNone {
+				r.rep.Skipped[skip]++
+			}
+			changes = append(changes, ch)
+		}
+	}
+	return changes, nil
 }
 
 // due reports whether a periodic task last completed about every ago. The
@@ -184,7 +302,7 @@ func slack(every time.Duration) time.Duration { return min(every/10, time.Hour) 
 
 // markScansDone records the periodic scans of a source as just done.
 func (r *run) markScansDone(source string) error {
-	for _, task := range []string{"deletion_scan.", "association_rescan."} {
+	for _, task := range []string{"deletion_scan.", "reread."} {
 		if err := r.markDone(task + source); err != nil {
 			return err
 		}

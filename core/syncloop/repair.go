@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/outputs"
 	"github.com/rfmsync/rfmsync/core/state"
 )
 
@@ -20,7 +21,6 @@ func (r *run) repair(ctx context.Context) error {
 	if !ok || r.DryRun || !r.due("repair", fr.RepairEvery()) {
 		return nil
 	}
-	names := slices.Sorted(maps.Values(r.Fields))
 	batch := max(1, fr.ReadBatch())
 	// Page through the published records a batch at a time: memory holds
 	// one batch, and no read transaction stays open across CRM calls.
@@ -33,24 +33,30 @@ func (r *run) repair(ctx context.Context) error {
 			break
 		}
 		after = keys[len(keys)-1]
-		var ask []connector.CustomerKey
-		var held []state.Published
+		// One read per customer type: each type has its own field names.
+		asks := map[string][]connector.CustomerKey{}
+		helds := map[string][]state.Published{}
+		var types []string
 		for i, p := range pubs {
 			// Gone customers are read too: a record restored in the CRM comes back.
 			if p.GoneAt != 0 || len(p.Fields) > 0 {
-				ask = append(ask, keys[i])
-				held = append(held, p)
+				typ := keys[i].Type
+				if _, seen := asks[typ]; !seen {
+					types = append(types, typ)
+				}
+				asks[typ] = append(asks[typ], keys[i])
+				helds[typ] = append(helds[typ], p)
 			}
 		}
-		if len(ask) == 0 {
-			continue
-		}
-		got, err := fr.ReadFields(ctx, ask, names)
-		if err != nil {
-			return fmt.Errorf("repair pass: %w", err)
-		}
-		if err := r.db.CommitPublished(r.repaired(ask, held, got)); err != nil {
-			return err
+		for _, typ := range types {
+			names := slices.Sorted(maps.Values(r.Fields.ForType(typ)))
+			got, err := fr.ReadFields(ctx, asks[typ], names)
+			if err != nil {
+				return fmt.Errorf("repair pass: %w", err)
+			}
+			if err := r.db.CommitPublished(r.repaired(asks[typ], helds[typ], got)); err != nil {
+				return err
+			}
 		}
 	}
 	r.rep.Scans = append(r.rep.Scans, "repair pass")
@@ -81,8 +87,10 @@ func (r *run) repaired(keys []connector.CustomerKey, held []state.Published, got
 			changed = true
 			r.rep.Restored++
 		}
+		kinds := r.kindsOf(key.Type)
 		for f, ours := range pub.Fields {
-			if theirs := crm[f]; theirs != ours {
+			// Compared canonically: "4.000" read back is the 4 we wrote.
+			if theirs := crm[f]; !outputs.Equal(kinds[f], theirs, ours) {
 				p.Fields[f] = theirs
 				changed = true
 			}

@@ -24,11 +24,15 @@ type Report struct {
 	FullRewrite bool   `json:"full_rewrite,omitempty"`
 	Stopped     string `json:"stopped,omitempty"`
 
-	Pulled     map[string]int      `json:"pulled"`
-	Applied    map[string]*Applied `json:"applied"`
-	Skipped    map[rfm.Skip]int    `json:"skipped"`
-	Reassigned int                 `json:"reassigned"`
-	Scans      []string            `json:"scans,omitempty"`
+	Pulled  map[string]int      `json:"pulled"`
+	Applied map[string]*Applied `json:"applied"`
+	Skipped map[rfm.Skip]int    `json:"skipped"`
+	// Reread counts what the periodic order re-read changed, per source.
+	Reread map[string]*Applied `json:"reread,omitempty"`
+	// Reassigned counts orders moved to another customer, whether the pull
+	// saw the move (Salesforce) or the re-read found it (HubSpot).
+	Reassigned int      `json:"reassigned"`
+	Scans      []string `json:"scans,omitempty"`
 
 	// Recalibrated lists threshold cuts recomputed from the data this run.
 	Recalibrated []string       `json:"recalibrated,omitempty"`
@@ -57,10 +61,14 @@ type Report struct {
 	WriteCallsNeeded int            `json:"write_calls_needed"`
 	SampleChanged    []string       `json:"sample_changed,omitempty"`
 
-	WriteCalls     int      `json:"write_calls"`
-	Written        int      `json:"written"`
-	NotFound       int      `json:"not_found"`
-	Rejected       int      `json:"rejected"`
+	WriteCalls int `json:"write_calls"`
+	Written    int `json:"written"`
+	NotFound   int `json:"not_found"`
+	Rejected   int `json:"rejected"`
+	// Deferred counts writes the CRM refused for now (a locked row, a
+	// timeout): not committed, written again by the next run.
+	Deferred       int      `json:"deferred"`
+	SampleDeferred []string `json:"sample_deferred,omitempty"`
 	SampleNotFound []string `json:"sample_not_found,omitempty"`
 	SampleRejected []string `json:"sample_rejected,omitempty"`
 
@@ -96,6 +104,22 @@ func (rep *Report) addApplied(source string, records int, a state.Applied) {
 	s.Unchanged += a.Unchanged
 	s.Deleted += a.Deleted
 	s.Moved += a.Moved
+	rep.Reassigned += a.Moved
+}
+
+func (rep *Report) addReread(source string, a state.Applied) {
+	if rep.Reread == nil {
+		rep.Reread = map[string]*Applied{}
+	}
+	s := rep.Reread[source]
+	if s == nil {
+		s = &Applied{}
+		rep.Reread[source] = s
+	}
+	s.Updated += a.Updated
+	s.Deleted += a.Deleted
+	s.Moved += a.Moved
+	rep.Reassigned += a.Moved
 }
 
 func (rep *Report) addScores(scores []rfm.Score, bins int) {
@@ -123,7 +147,7 @@ func (rep *Report) sample(list *[]string, s string, n int) {
 	}
 }
 
-func (rep *Report) planned(p *plan, maxBatch, samples int) {
+func (rep *Report) planned(p *plan, calls func(n int) int, samples int) {
 	rep.Changed = len(p.updates)
 	perType := map[string]int{}
 	for _, u := range p.updates {
@@ -135,9 +159,8 @@ func (rep *Report) planned(p *plan, maxBatch, samples int) {
 		}
 		rep.sample(&rep.SampleChanged, u.key.String(), samples)
 	}
-	maxBatch = max(1, maxBatch)
 	for _, n := range perType {
-		rep.WriteCallsNeeded += (n + maxBatch - 1) / maxBatch
+		rep.WriteCallsNeeded += calls(n)
 	}
 }
 
@@ -175,8 +198,11 @@ func (rep *Report) Print(w io.Writer) {
 	for _, s := range rep.Scans {
 		fmt.Fprintf(w, "ran %s\n", s)
 	}
-	if rep.Reassigned > 0 {
-		fmt.Fprintf(w, "association rescan re-assigned %d orders\n", rep.Reassigned)
+	for _, s := range slices.Sorted(maps.Keys(rep.Reread)) {
+		a := rep.Reread[s]
+		if a.Updated+a.Deleted+a.Moved > 0 {
+			fmt.Fprintf(w, "re-read %s: %d changed, %d removed, %d re-assigned\n", s, a.Updated, a.Deleted, a.Moved)
+		}
 	}
 	if len(rep.Skipped) > 0 {
 		fmt.Fprintf(w, "skipped: %s\n", skipLine(rep.Skipped))
@@ -211,6 +237,12 @@ func (rep *Report) Print(w io.Writer) {
 		}
 		for _, s := range rep.SampleNotFound {
 			fmt.Fprintf(w, "  not found (deleted or merged) %s\n", s)
+		}
+		if rep.Deferred > 0 {
+			fmt.Fprintf(w, "deferred: %d customers the CRM could not take now; the next run writes them again\n", rep.Deferred)
+			for _, s := range rep.SampleDeferred {
+				fmt.Fprintf(w, "  deferred %s\n", s)
+			}
 		}
 	}
 	fmt.Fprintf(w, "API calls: %d", rep.TotalCalls())

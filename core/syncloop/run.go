@@ -12,6 +12,7 @@ import (
 
 	"github.com/rfmsync/rfmsync/core/connector"
 	"github.com/rfmsync/rfmsync/core/crmerr"
+	"github.com/rfmsync/rfmsync/core/outputs"
 	"github.com/rfmsync/rfmsync/core/rfm"
 	"github.com/rfmsync/rfmsync/core/state"
 )
@@ -23,8 +24,8 @@ type Options struct {
 	Params    rfm.Params
 	// WindowDays is the look-back window (default 730).
 	WindowDays int
-	// Fields maps output names (see Outputs) to CRM field names.
-	Fields   map[string]string
+	// Fields maps output names (see core/outputs) to CRM field names.
+	Fields   outputs.FieldMap
 	Inactive Inactive
 	// PullFingerprint and ScoreFingerprint identify the config that shapes
 	// what is pulled and what is written; a change forces a re-pull or a full write.
@@ -60,6 +61,8 @@ type run struct {
 	asof rfm.Instant
 	rep  *Report
 	log  *slog.Logger
+	// kinds caches field name → kind per customer type.
+	kinds map[string]map[string]outputs.Kind
 }
 
 // Run performs one sync and returns its report. The report is filled as far
@@ -139,7 +142,7 @@ func (r *run) steps(ctx context.Context) error {
 		if err := r.deletionScan(ctx, source); err != nil {
 			return err
 		}
-		if err := r.associationRescan(ctx, source); err != nil {
+		if err := r.reread(ctx, source); err != nil {
 			return err
 		}
 	}
@@ -210,6 +213,12 @@ func (r *run) checkPullFingerprint() error {
 	for _, s := range sources {
 		if err := r.db.ResetSource(s); err != nil {
 			return err
+		}
+		// A re-pull starts every scan and the currency pin afresh.
+		for _, k := range []string{metaCurrency, metaDeletionScanAt, metaRereadAt} {
+			if err := r.db.SetMeta(k+s, nil); err != nil {
+				return err
+			}
 		}
 	}
 	return r.db.SetFingerprint(state.FingerprintPull, r.PullFingerprint)

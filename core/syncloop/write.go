@@ -39,7 +39,7 @@ func (r *run) writeBatch(ctx context.Context, batch []update) error {
 		byKey[batch[i].key] = &batch[i]
 	}
 	res, err := r.conn.WriteBatch(ctx, ups)
-	r.rep.WriteCalls++
+	r.rep.WriteCalls += max(1, res.Calls)
 	commit := make(map[connector.CustomerKey]*state.Published, len(res.Accepted)+len(res.NotFound))
 	for _, k := range res.Accepted {
 		if u := byKey[k]; u != nil {
@@ -61,6 +61,11 @@ func (r *run) writeBatch(ctx context.Context, batch []update) error {
 	for k, why := range res.Rejected {
 		r.rep.Rejected++
 		r.rep.sample(&r.rep.SampleRejected, fmt.Sprintf("%s: %s", k, why), r.SampleSize)
+	}
+	for k, why := range res.RetryLater {
+		// Not committed: the next run's plan still differs and writes it again.
+		r.rep.Deferred++
+		r.rep.sample(&r.rep.SampleDeferred, fmt.Sprintf("%s: %s", k, why), r.SampleSize)
 	}
 	if len(commit) > 0 {
 		if cerr := r.db.CommitPublished(commit); cerr != nil {

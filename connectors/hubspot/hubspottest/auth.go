@@ -1,17 +1,15 @@
 package hubspottest
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
-	"mime"
 	"net/http"
-	"net/url"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rfmsync/rfmsync/internal/fakekit"
 )
 
 // OAuthApp configures the one OAuth app whose tokens the server issues.
@@ -39,41 +37,33 @@ func (a OAuthApp) String() string {
 // GoString is String, for %#v.
 func (a OAuthApp) GoString() string { return a.String() }
 
-// token is an access token the server accepts.
+// token is what an access token (or the refresh token it came from)
+// grants; its expiry and revocation live in the kit's OAuth state.
 type token struct {
-	oauth   bool
-	scopes  map[string]bool // nil: every scope
-	expires time.Time       // OAuth only
+	oauth  bool
+	scopes map[string]bool // nil: every scope
+	// scopeList is the grant's scopes as given (nil: all), for responses.
+	scopeList []string
 	// limitKey is who the burst limit counts against: the app, so that a
 	// refreshed OAuth token does not start a fresh window.
 	limitKey string
-	revoked  bool
 }
 
-type refreshToken struct {
-	scopes  []string
-	revoked bool
-}
-
-// authState holds every credential; guarded by Server.mu.
+// authState holds every credential. tokens guards itself; codes is guarded
+// by Server.mu.
 type authState struct {
-	tokens    map[string]*token
-	refresh   map[string]*refreshToken
-	codes     map[string][]string
-	refreshes int
-	issued    int
+	tokens fakekit.OAuth[token]
+	codes  map[string][]string
 }
 
 func (a *authState) init(o *Options) {
-	a.tokens = map[string]*token{}
-	a.refresh = map[string]*refreshToken{}
 	a.codes = map[string][]string{}
 	for tok, scopes := range o.Tokens {
-		a.tokens[tok] = &token{scopes: scopeSet(scopes), limitKey: "static:" + tok}
+		a.tokens.AddAccess(tok, token{scopes: scopeSet(scopes), limitKey: "static:" + tok}, time.Time{})
 	}
 	if o.OAuth != nil {
 		for rt, scopes := range o.OAuth.RefreshTokens {
-			a.refresh[rt] = &refreshToken{scopes: scopes}
+			a.tokens.AddRefresh(rt, token{scopeList: scopes})
 		}
 	}
 }
@@ -92,45 +82,29 @@ func scopeSet(scopes []string) map[string]bool {
 // AddToken accepts a static bearer token with the given scopes (none given:
 // every scope).
 func (s *Server) AddToken(tok string, scopes ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var set map[string]bool
 	if len(scopes) > 0 {
 		set = scopeSet(scopes)
 	}
-	s.auth.tokens[tok] = &token{scopes: set, limitKey: "static:" + tok}
+	s.auth.tokens.AddAccess(tok, token{scopes: set, limitKey: "static:" + tok}, time.Time{})
 }
 
 // RevokeToken makes an access token (static or OAuth) unknown: further calls
 // get 401 INVALID_AUTHENTICATION.
-func (s *Server) RevokeToken(tok string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if t := s.auth.tokens[tok]; t != nil {
-		t.revoked = true
-	}
-}
+func (s *Server) RevokeToken(tok string) { s.auth.tokens.Revoke(tok) }
 
 // AddRefreshToken accepts a refresh token (none given: every scope).
 func (s *Server) AddRefreshToken(rt string, scopes ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var sc []string
 	if len(scopes) > 0 {
 		sc = scopes
 	}
-	s.auth.refresh[rt] = &refreshToken{scopes: sc}
+	s.auth.tokens.AddRefresh(rt, token{scopeList: sc})
 }
 
 // RevokeRefreshToken kills a refresh token, as uninstalling the app does:
 // refreshing answers 400 BAD_REFRESH_TOKEN.
-func (s *Server) RevokeRefreshToken(rt string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if r := s.auth.refresh[rt]; r != nil {
-		r.revoked = true
-	}
-}
+func (s *Server) RevokeRefreshToken(rt string) { s.auth.tokens.RevokeRefresh(rt) }
 
 // AddAuthCode registers a one-time authorization code for the
 // authorization_code grant (none given: every scope).
@@ -147,30 +121,15 @@ func (s *Server) AddAuthCode(code string, scopes ...string) {
 // ExpireAccessTokens makes every OAuth access token issued so far expire at
 // the clock's now, as if 30 minutes had passed.
 func (s *Server) ExpireAccessTokens() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.clock.Now()
-	for _, t := range s.auth.tokens {
-		if t.oauth && t.expires.After(now) {
-			t.expires = now
-		}
-	}
+	s.auth.tokens.ExpireWhere(s.clock.Now(), func(t token) bool { return t.oauth })
 }
 
 // TokenRefreshes counts successful refresh_token grants.
-func (s *Server) TokenRefreshes() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.auth.refreshes
-}
+func (s *Server) TokenRefreshes() int { return s.auth.tokens.Refreshes() }
 
 // TokensIssued counts access tokens issued by the token endpoint (both
 // grants).
-func (s *Server) TokensIssued() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.auth.issued
-}
+func (s *Server) TokensIssued() int { return s.auth.tokens.Issued() }
 
 // requirement is a set of alternative scopes, any one of which satisfies it.
 type requirement []string
@@ -207,24 +166,19 @@ func (s *Server) authorize(c *reqCtx) bool {
 	if !ok {
 		raw, ok = strings.CutPrefix(h, "bearer ")
 	}
-	s.mu.Lock()
-	tok := s.auth.tokens[strings.TrimSpace(raw)]
-	var snap token
-	if tok != nil {
-		snap = *tok // revoked and expires change under the lock
-	}
 	now := s.clock.Now()
-	s.mu.Unlock()
-	if !ok || raw == "" || tok == nil || snap.revoked {
+	sess, check := s.auth.tokens.Check(strings.TrimSpace(raw), now)
+	if !ok || raw == "" || check == fakekit.TokenUnknown || check == fakekit.TokenRevoked {
 		c.failWith(http.StatusUnauthorized, apiError{Category: "INVALID_AUTHENTICATION",
 			Message: "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"})
 		return false
 	}
-	if snap.oauth && !now.Before(snap.expires) {
-		ago := int(now.Sub(snap.expires) / time.Second)
+	snap := sess.Value
+	if check == fakekit.TokenExpired {
+		ago := int(now.Sub(sess.Expires) / time.Second)
 		c.failWith(http.StatusUnauthorized, apiError{Category: "EXPIRED_AUTHENTICATION",
 			Message: "The OAuth token used to make this call expired " + strconv.Itoa(ago) + " second(s) ago.",
-			Context: map[string][]string{"expire time": {formatTime(snap.expires)}}})
+			Context: map[string][]string{"expire time": {formatTime(sess.Expires)}}})
 		return false
 	}
 	for _, req := range c.m.requirements() {
@@ -263,11 +217,7 @@ func (s *Server) handleToken(c *reqCtx) {
 		}
 		c.writeJSON(http.StatusBadRequest, e)
 	}
-	mt, _, _ := mime.ParseMediaType(c.r.Header.Get("Content-Type"))
-	form := url.Values{}
-	if mt == "application/x-www-form-urlencoded" {
-		form, _ = url.ParseQuery(string(c.body))
-	}
+	form := fakekit.TokenForm(c.r, c.body)
 	grant := form.Get("grant_type")
 	if grant != "refresh_token" && grant != "authorization_code" {
 		fail("BAD_GRANT_TYPE", "missing or unknown grant type", "unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
@@ -281,37 +231,35 @@ func (s *Server) handleToken(c *reqCtx) {
 		fail("BAD_CLIENT_SECRET", "missing or invalid client secret", "invalid_client", "client_secret is invalid")
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var rtName string
 	var scopes []string
 	switch grant {
 	case "refresh_token":
-		rtName = form.Get("refresh_token")
-		rt := s.auth.refresh[rtName]
-		if rtName == "" || rt == nil || rt.revoked {
+		rt, _, ok := s.auth.tokens.Redeem(form.Get("refresh_token"), false)
+		if !ok {
 			fail("BAD_REFRESH_TOKEN", "missing or unknown refresh token", "invalid_grant", "refresh token is invalid, expired or revoked")
 			return
 		}
-		scopes = rt.scopes
-		s.auth.refreshes++
+		rtName, scopes = form.Get("refresh_token"), rt.scopeList
 	case "authorization_code":
 		code := form.Get("code")
+		s.mu.Lock()
 		sc, ok := s.auth.codes[code]
+		if ok && code != "" && form.Get("redirect_uri") != "" {
+			delete(s.auth.codes, code)
+		}
+		s.mu.Unlock()
 		if code == "" || !ok || form.Get("redirect_uri") == "" {
 			fail("BAD_AUTH_CODE", "missing or unknown auth code", "invalid_grant", "authorization code is invalid or expired")
 			return
 		}
-		delete(s.auth.codes, code)
 		scopes = sc
 		rtName = randomToken(27)
-		s.auth.refresh[rtName] = &refreshToken{scopes: sc}
+		s.auth.tokens.AddRefresh(rtName, token{scopeList: sc})
 	}
 	access := "CO" + randomToken(240)
-	s.auth.tokens[access] = &token{oauth: true, scopes: scopeSet(scopes),
-		expires:  s.clock.Now().Add(app.TokenTTL),
-		limitKey: "oauth:" + app.ClientID}
-	s.auth.issued++
+	s.auth.tokens.Issue(access, token{oauth: true, scopes: scopeSet(scopes), scopeList: scopes,
+		limitKey: "oauth:" + app.ClientID}, s.clock.Now().Add(app.TokenTTL))
 	granted := scopes
 	if granted == nil {
 		granted = allScopes()
@@ -331,8 +279,4 @@ func (s *Server) handleToken(c *reqCtx) {
 // randomToken returns n random bytes in URL-safe base64; HubSpot access
 // tokens are long (allow ≥300 characters, §1.2), so clients must not
 // truncate them.
-func randomToken(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func randomToken(n int) string { return fakekit.RandomToken(n) }

@@ -1,60 +1,21 @@
 package hubspottest
 
 import (
-	"sync"
 	"time"
+
+	"github.com/rfmsync/rfmsync/internal/fakekit"
 )
 
 // DefaultStart is the fake clock's initial time when Options.Start is zero:
 // a fixed instant so that tests are reproducible.
 var DefaultStart = time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
 
-// Clock is the server's time source. Rate-limit windows, token expiry,
-// timestamps written to records and search visibility lag all read it, so a
-// test drives them with Set and Advance instead of sleeping. In real-time mode
-// it follows the wall clock (shifted by Set/Advance) so that a client's pacing
-// can be measured against real limits.
-type Clock struct {
-	mu     sync.Mutex
-	now    time.Time
-	real   bool
-	offset time.Duration
-}
+// Clock is the server's time source (the shared fake kit's). Rate-limit
+// windows, token expiry, timestamps written to records and search
+// visibility lag all read it, so a test drives them with Set and Advance
+// instead of sleeping.
+type Clock = fakekit.Clock
 
 // NewClock returns a fake clock stopped at start, or a wall clock when real
 // is true.
-func NewClock(start time.Time, real bool) *Clock {
-	return &Clock{now: start.UTC(), real: real}
-}
-
-// Now returns the current time in UTC.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.real {
-		return time.Now().Add(c.offset).UTC()
-	}
-	return c.now
-}
-
-// Set moves the clock to t (backwards is allowed but makes windows odd).
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.real {
-		c.offset = time.Until(t)
-		return
-	}
-	c.now = t.UTC()
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.real {
-		c.offset += d
-		return
-	}
-	c.now = c.now.Add(d)
-}
+func NewClock(start time.Time, real bool) *Clock { return fakekit.NewClock(start, real) }

@@ -7,6 +7,8 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/rfmsync/rfmsync/internal/fakekit"
 )
 
 // headerCorrelationID carries the same UUID as an error body's correlationId.
@@ -52,7 +54,7 @@ type batchError struct {
 // reqCtx is one request in flight.
 type reqCtx struct {
 	s    *Server
-	w    *statusWriter
+	w    *fakekit.StatusWriter
 	r    *http.Request
 	cid  string
 	m    match

@@ -3,7 +3,6 @@ package hubspottest
 import (
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -26,50 +25,14 @@ type Fault struct {
 	Body string
 }
 
-// faultQueue is a fault with how many more responses it replaces.
-type faultQueue struct {
-	f Fault
-	n int
-}
-
-// stall holds requests until released.
-type stall struct {
-	n       int
-	arrived chan struct{}
-	release chan struct{}
-	once    sync.Once
-}
-
-func (st *stall) open() { st.once.Do(func() { close(st.release) }) }
-
-// faultState holds injected faults, stalls, delays and hooks; guarded by
-// Server.mu.
-type faultState struct {
-	queues map[Route][]*faultQueue
-	stalls map[Route][]*stall
-	delays map[Route]time.Duration
-	hooks  map[Route]func(n int)
-	all    []*stall
-}
-
-func (f *faultState) init() {
-	f.queues = map[Route][]*faultQueue{}
-	f.stalls = map[Route][]*stall{}
-	f.delays = map[Route]time.Duration{}
-	f.hooks = map[Route]func(int){}
-}
-
 // InjectFault makes the next n requests of route (or of any route, with
 // AnyRoute) answer with f. Route-specific faults are served before AnyRoute
 // ones; queued faults of one route are served in order.
-func (s *Server) InjectFault(route Route, n int, f Fault) {
-	if n <= 0 {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults.queues[route] = append(s.faults.queues[route], &faultQueue{f: f, n: n})
-}
+func (s *Server) InjectFault(route Route, n int, f Fault) { s.faults.Inject(route, n, f) }
+
+// InjectFaultAt makes the route's call number call (1-based, as Calls counts
+// them; AnyRoute: the overall count) answer with f, whatever came before.
+func (s *Server) InjectFaultAt(route Route, call int, f Fault) { s.faults.InjectAt(route, call, f) }
 
 // FailNext is InjectFault(route, 1, Fault{Status: status}).
 func (s *Server) FailNext(route Route, status int) {
@@ -78,142 +41,26 @@ func (s *Server) FailNext(route Route, status int) {
 
 // ClearFaults drops every pending fault, delay and hook, and releases
 // stalled requests.
-func (s *Server) ClearFaults() {
-	s.faults.releaseAll(&s.mu)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults.init()
-}
+func (s *Server) ClearFaults() { s.faults.Clear() }
 
 // Stall holds the next n requests of route (AnyRoute: any) after they
 // arrive, until release is called or the client gives up. arrived receives
 // once per held request, so a test knows a call is in flight — to cancel its
 // context, or to change data while a page is being served. Nothing sleeps.
 func (s *Server) Stall(route Route, n int) (arrived <-chan struct{}, release func()) {
-	st := &stall{n: n, arrived: make(chan struct{}, max(n, 0)), release: make(chan struct{})}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults.stalls[route] = append(s.faults.stalls[route], st)
-	s.faults.all = append(s.faults.all, st)
-	return st.arrived, st.open
+	return s.faults.Stall(route, n)
 }
 
 // SetDelay makes every request of route (AnyRoute: any) take at least d of
 // real time before it is handled; 0 removes the delay. For slow-response
 // tests that need wall-clock time (client timeouts); prefer Stall otherwise.
-func (s *Server) SetDelay(route Route, d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if d <= 0 {
-		delete(s.faults.delays, route)
-		return
-	}
-	s.faults.delays[route] = d
-}
+func (s *Server) SetDelay(route Route, d time.Duration) { s.faults.SetDelay(route, d) }
 
 // OnRequest registers fn to run when a request of route arrives, before it
 // is handled, with the route's 1-based call count (AnyRoute: every request,
 // with the total count). fn may call the seeding API — e.g. Update or Touch a
 // record while a client pages through search results. nil removes it.
-func (s *Server) OnRequest(route Route, fn func(n int)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if fn == nil {
-		delete(s.faults.hooks, route)
-		return
-	}
-	s.faults.hooks[route] = fn
-}
-
-func (s *Server) runHook(route Route, n int) {
-	s.mu.Lock()
-	fn := s.faults.hooks[route]
-	anyFn := s.faults.hooks[AnyRoute]
-	total := s.calls.total
-	s.mu.Unlock()
-	if fn != nil {
-		fn(n)
-	}
-	if anyFn != nil {
-		anyFn(total)
-	}
-}
-
-// holdRequest applies stalls and delays; false means the client went away.
-func (s *Server) holdRequest(c *reqCtx) bool {
-	s.mu.Lock()
-	st := takeStall(s.faults.stalls, c.m.route)
-	if st == nil {
-		st = takeStall(s.faults.stalls, AnyRoute)
-	}
-	d, ok := s.faults.delays[c.m.route]
-	if !ok {
-		d = s.faults.delays[AnyRoute]
-	}
-	s.mu.Unlock()
-	ctx := c.r.Context()
-	if st != nil {
-		st.arrived <- struct{}{}
-		select {
-		case <-st.release:
-		case <-ctx.Done():
-			return false
-		}
-	}
-	if d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return false
-		}
-	}
-	return true
-}
-
-func takeStall(m map[Route][]*stall, route Route) *stall {
-	q := m[route]
-	for len(q) > 0 && q[0].n <= 0 {
-		q = q[1:]
-	}
-	m[route] = q
-	if len(q) == 0 {
-		return nil
-	}
-	q[0].n--
-	return q[0]
-}
-
-// releaseAll opens every stall, so Close never hangs on a held request.
-func (f *faultState) releaseAll(mu *sync.Mutex) {
-	mu.Lock()
-	all := f.all
-	f.all = nil
-	mu.Unlock()
-	for _, st := range all {
-		st.open()
-	}
-}
-
-// takeFault pops the next fault for route.
-func (s *Server) takeFault(route Route) (Fault, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, r := range []Route{route, AnyRoute} {
-		q := s.faults.queues[r]
-		if len(q) == 0 {
-			continue
-		}
-		f := q[0].f
-		q[0].n--
-		if q[0].n <= 0 {
-			s.faults.queues[r] = q[1:]
-		}
-		return f, true
-	}
-	return Fault{}, false
-}
+func (s *Server) OnRequest(route Route, fn func(n int)) { s.faults.OnRequest(route, fn) }
 
 // writeFault answers with an injected fault.
 func (s *Server) writeFault(c *reqCtx, f Fault) {

@@ -163,3 +163,16 @@ func TestCallLog(t *testing.T) {
 		t.Errorf("reset failed")
 	}
 }
+
+func TestFaultAtCallIndex(t *testing.T) {
+	s := newServer(t, Options{})
+	s.InjectFaultAt(RouteList, 3, Fault{Status: 503})
+	s.InjectFaultAt(AnyRoute, 5, Fault{Status: 500})
+	want := []int{200, 200, 503, 200, 500, 200}
+	for i, st := range want {
+		wantStatus(t, get(t, s, "/crm/v3/objects/deals"), st)
+		if got := s.Log()[i].Status; got != st {
+			t.Errorf("log entry %d has status %d, want %d", i, got, st)
+		}
+	}
+}

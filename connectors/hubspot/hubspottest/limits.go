@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/rfmsync/rfmsync/internal/fakekit"
 )
 
 // Rate-limit policies, for 429 bodies and Fault.Policy (§6).
@@ -25,47 +27,23 @@ const (
 	searchWindow = time.Second
 )
 
-// window is a rolling log of admitted requests.
-type window struct{ times []time.Time }
-
-// count drops entries older than span and returns how many remain.
-func (w *window) count(now time.Time, span time.Duration) int {
-	cut := now.Add(-span)
-	i := 0
-	for i < len(w.times) && !w.times[i].After(cut) {
-		i++
-	}
-	w.times = w.times[i:]
-	return len(w.times)
-}
-
-// within counts entries newer than now-span without dropping any.
-func (w *window) within(now time.Time, span time.Duration) int {
-	cut := now.Add(-span)
-	n := 0
-	for i := len(w.times) - 1; i >= 0 && w.times[i].After(cut); i-- {
-		n++
-	}
-	return n
-}
-
 // limiter holds every limit's state; guarded by Server.mu. Rejected (429)
 // requests are not recorded, so they do not extend a window.
 type limiter struct {
-	burst  map[string]*window
-	assoc  map[string]*window
-	search window
+	burst  map[string]*fakekit.Window
+	assoc  map[string]*fakekit.Window
+	search fakekit.Window
 	day    string
 	daily  int
 }
 
-func (l *limiter) win(m *map[string]*window, key string) *window {
+func (l *limiter) win(m *map[string]*fakekit.Window, key string) *fakekit.Window {
 	if *m == nil {
-		*m = map[string]*window{}
+		*m = map[string]*fakekit.Window{}
 	}
 	w := (*m)[key]
 	if w == nil {
-		w = &window{}
+		w = &fakekit.Window{}
 		(*m)[key] = w
 	}
 	return w
@@ -126,7 +104,7 @@ func (s *Server) admit(c *reqCtx) bool {
 	if day := s.dayKey(now); l.day != day {
 		l.day, l.daily = day, 0
 	}
-	var w *window
+	var w *fakekit.Window
 	var limit int
 	var span time.Duration
 	switch cls {
@@ -137,7 +115,7 @@ func (s *Server) admit(c *reqCtx) bool {
 	default:
 		w, limit, span = l.win(&l.burst, c.tok.limitKey), o.BurstLimit, burstWindow
 	}
-	used := w.count(now, span)
+	used := w.Count(now, span)
 	policy := ""
 	switch {
 	case o.DailyLimit > 0 && l.daily >= o.DailyLimit:
@@ -148,11 +126,11 @@ func (s *Server) admit(c *reqCtx) bool {
 			policy = PolicySecondly
 		}
 	default:
-		w.times = append(w.times, now)
+		w.Add(now)
 		used++
 		l.daily++
 	}
-	secondly := w.within(now, time.Second)
+	secondly := w.Within(now, time.Second)
 	daily := l.daily
 	s.mu.Unlock()
 

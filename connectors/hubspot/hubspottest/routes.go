@@ -4,15 +4,17 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+
+	"github.com/rfmsync/rfmsync/internal/fakekit"
 )
 
 // Route names a family of endpoints, for fault injection, hooks, stalls and
 // call counters.
-type Route string
+type Route = fakekit.Route
 
 // Route families. AnyRoute matches every request when injecting faults.
 const (
-	AnyRoute          Route = "*"
+	AnyRoute          Route = fakekit.AnyRoute
 	RouteSearch       Route = "search"       // POST …/{type}/search
 	RouteList         Route = "list"         // GET …/{type}
 	RouteRead         Route = "read"         // GET …/{type}/{id}, POST …/{type}/batch/read

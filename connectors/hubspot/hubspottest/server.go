@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rfmsync/rfmsync/internal/fakekit"
 )
 
 // Burst limits per ten-second window (§6), for Options.BurstLimit.
@@ -188,8 +190,8 @@ type Server struct {
 	assoc  map[assocKey]map[int64][]*edge
 	auth   authState
 	lim    limiter
-	faults faultState
-	calls  callLog
+	faults fakekit.Faults[Fault]
+	log    fakekit.CallLog
 	rnd    *rand.Rand
 	writes writeStats
 }
@@ -213,7 +215,6 @@ func New(opts Options) *Server {
 		s.tables[m.plural] = newTable(m, &s.opts, now)
 	}
 	s.auth.init(&s.opts)
-	s.faults.init()
 	s.ts = httptest.NewServer(s)
 	return s
 }
@@ -226,7 +227,7 @@ func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }
 
 // Close shuts the server down, releasing any stalled requests first.
 func (s *Server) Close() {
-	s.faults.releaseAll(&s.mu)
+	s.faults.ReleaseAll()
 	s.ts.Close()
 }
 
@@ -253,7 +254,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.opts.TickPerRequest > 0 {
 		s.clock.Advance(s.opts.TickPerRequest)
 	}
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &fakekit.StatusWriter{ResponseWriter: w}
 	c := &reqCtx{s: s, w: sw, r: r, cid: s.newCorrelationID()}
 	sw.Header().Set(headerCorrelationID, c.cid)
 	c.m = parseRoute(r.Method, r.URL.Path)
@@ -263,14 +264,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c.body = body
 
-	n, idx := s.logStart(c)
-	defer func() { s.logEnd(idx, sw.status) }()
+	n, total, idx := s.logStart(c)
+	defer func() { s.log.End(idx, sw.Status) }()
 
-	s.runHook(c.m.route, n)
-	if !s.holdRequest(c) {
+	s.faults.RunHooks(c.m.route, n, total)
+	if !s.faults.Hold(r.Context(), c.m.route) {
 		return
 	}
-	if f, ok := s.takeFault(c.m.route); ok {
+	if f, ok := s.faults.Take(c.m.route, n, total); ok {
 		s.writeFault(c, f)
 		return
 	}
@@ -354,24 +355,4 @@ func (s *Server) locked(fn func()) {
 // newCorrelationID returns a UUID-shaped ID, unique per server.
 func (s *Server) newCorrelationID() string {
 	return fmt.Sprintf("%s-%012x", s.cidPrefix, s.cidSeq.Add(1))
-}
-
-// statusWriter records the status code for the request log.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
 }

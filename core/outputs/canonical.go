@@ -1,0 +1,89 @@
+package outputs
+
+import (
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/rfmsync/rfmsync/core/rfm"
+)
+
+// TimeLayout is how rfmsync writes datetimes: ISO 8601 in UTC with
+// milliseconds, a form every supported CRM accepts.
+const TimeLayout = "2006-01-02T15:04:05.000Z"
+
+// DateLayout is how rfmsync writes dates (the UTC calendar day).
+const DateLayout = "2006-01-02"
+
+// FormatTime renders an instant as a datetime value.
+func FormatTime(i rfm.Instant) string { return i.Time().Format(TimeLayout) }
+
+// FormatDate renders an instant's UTC day as a date value.
+func FormatDate(i rfm.Instant) string { return i.Time().Format(DateLayout) }
+
+// readLayouts are the datetime forms CRMs hand back: RFC 3339 with or
+// without fraction, and Salesforce's offset without a colon (+0000).
+var readLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999-0700"}
+
+// Canonical returns the one form of a value of kind k, so values that only
+// look different compare equal: numbers 545, 545.0 and "545.000"; datetimes
+// …Z and ….000+0000; a date and that day's midnight. A value that does not
+// parse as its kind is returned unchanged (and so compares as text), and ""
+// stays "" (a cleared field).
+func Canonical(k Kind, v string) string {
+	s := strings.TrimSpace(v)
+	if s == "" {
+		return ""
+	}
+	switch k {
+	case Number:
+		if c, ok := canonicalNumber(s); ok {
+			return c
+		}
+	case DateTime:
+		if t, ok := parseTime(s); ok {
+			return t.UTC().Format(TimeLayout)
+		}
+	case Date:
+		if t, err := time.Parse(DateLayout, s); err == nil {
+			return t.Format(DateLayout)
+		}
+		if t, ok := parseTime(s); ok {
+			return t.UTC().Format(DateLayout)
+		}
+	}
+	return v
+}
+
+// Equal reports whether a and b are the same value of kind k.
+func Equal(k Kind, a, b string) bool { return a == b || Canonical(k, a) == Canonical(k, b) }
+
+func parseTime(s string) (time.Time, bool) {
+	for _, l := range readLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// canonicalNumber renders a decimal exactly, without a sign on zero,
+// leading zeros or trailing fraction zeros: "0545.50" → "545.5".
+// Exponents (5.45E2, as JSON encoders write doubles) are accepted.
+func canonicalNumber(s string) (string, bool) {
+	if strings.ContainsAny(s, "/_, ") || strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
+		return "", false
+	}
+	var r big.Rat
+	if _, ok := r.SetString(s); !ok {
+		return "", false
+	}
+	if r.IsInt() {
+		return r.Num().String(), true
+	}
+	// A decimal's denominator divides a power of ten; 40 places cover any
+	// value a CRM number field holds. Anything else (a repeating fraction
+	// cannot come from decimal text) is rendered at that precision.
+	out := strings.TrimRight(r.FloatString(40), "0")
+	return strings.TrimSuffix(out, "."), true
+}
