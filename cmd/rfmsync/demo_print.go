@@ -26,7 +26,8 @@ func printDemoRun(w io.Writer, rep *syncloop.Report) {
 	}
 	for _, s := range slices.Sorted(maps.Keys(rep.Reread)) {
 		if a := rep.Reread[s]; a.Updated+a.Deleted+a.Moved > 0 {
-			fmt.Fprintf(w, "re-read %s: %d changed, %d removed, %d re-assigned to another customer\n", s, a.Updated, a.Deleted, a.Moved)
+			fmt.Fprintf(w, "re-read %s: %s changed, %s removed, %s re-assigned to another customer\n",
+				s, count(a.Updated), count(a.Deleted), count(a.Moved))
 		}
 	}
 	if len(rep.Skipped) > 0 {
@@ -79,8 +80,8 @@ func printDemoRun(w io.Writer, rep *syncloop.Report) {
 	} else {
 		fmt.Fprintf(w, "written: %s customers in %d calls (fields changed: %s)", count(rep.Written), rep.WriteCalls, strings.Join(fields, ", "))
 	}
-	if rep.NotFound > 0 || rep.Rejected > 0 || rep.Deferred > 0 {
-		fmt.Fprintf(w, "; %d not found, %d rejected, %d deferred to the next run", rep.NotFound, rep.Rejected, rep.Deferred)
+	if rep.NotFound > 0 || rep.Rejected > 0 {
+		fmt.Fprintf(w, "; %d not found, %d rejected", rep.NotFound, rep.Rejected)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "API calls: %d", rep.TotalCalls())

@@ -27,7 +27,7 @@ func init() {
 }
 
 func runScore(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("score", "[--orders FILE.csv] [--config FILE] [--asof RFC3339] [--window-days N] [--amount-column NAME] [--out FILE.csv] [--predict [--horizon-days N]] [--summary]", stdout, stderr)
+	fs := newFlags("score", "[--orders FILE.csv] [--config FILE] [--asof RFC3339] [--window-days N] [--amount-column NAME] [--out FILE.csv] [--summary] [--predict [--horizon-days N]]", stdout, stderr)
 	ordersPath := fs.String("orders", "", "orders CSV with order_id,customer_id,closed_at,amount,status (default: the embedded sample)")
 	configPath := fs.String("config", "", "config file for the rfm section (default: built-in scoring)")
 	asofFlag := fs.String("asof", "", "reference instant, RFC 3339 (default: now; the sample's day after its last invoice)")
