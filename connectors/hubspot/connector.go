@@ -116,7 +116,11 @@ func newConnector(o *Options, env connector.Env) (*Connector, error) {
 	c := &Connector{o: o, p: newPaths(o.APIVersion), now: now, loc: loc, log: log,
 		transport: cleanhttp.DefaultPooledTransport()}
 	c.quota = &quota{now: now, loc: loc, limit: int64(o.Limits.Daily)}
-	auth, err := newAuth(o, c.p, now, c.transport, log)
+	var base http.RoundTripper = c.transport
+	if env.WrapTransport != nil {
+		base = env.WrapTransport(base, kindOf)
+	}
+	auth, err := newAuth(o, c.p, now, base, log)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +130,7 @@ func newConnector(o *Options, env connector.Env) (*Connector, error) {
 		Buckets:    buckets(o),
 		Auth:       auth,
 		Logger:     log,
-		Transport:  guard{base: c.transport, q: c.quota},
+		Transport:  guard{base: base, q: c.quota},
 		OnResponse: c.quota.observe,
 		Now:        now,
 		Sleep:      o.hooks.sleep,
@@ -231,6 +235,11 @@ func (c *Connector) Stats() crmhttp.StatsSnapshot { return c.http.Stats().Snapsh
 // X-HubSpot-RateLimit-Daily-Remaining header of today. HubSpot sends none
 // for OAuth calls and search, so it may stay unknown.
 func (c *Connector) DailyRemaining() (int64, bool) { return c.quota.remainingToday() }
+
+// DailyQuota reports today's calls against the daily budget (limits.daily),
+// for the quota metrics: what HubSpot says is used when it says, else what
+// this connector counted.
+func (c *Connector) DailyQuota() (used, limit int64) { return c.quota.usage() }
 
 // Close implements connector.Connector.
 func (c *Connector) Close() error {

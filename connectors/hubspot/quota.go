@@ -76,6 +76,19 @@ func (q *quota) remainingToday() (int64, bool) {
 	return q.remaining, q.known
 }
 
+// usage is today's calls and the daily budget.
+func (q *quota) usage() (used, limit int64) {
+	now := q.now()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.roll(now)
+	used = q.used
+	if q.known && q.limit-q.remaining > used {
+		used = q.limit - q.remaining
+	}
+	return used, q.limit
+}
+
 // guard is the base transport under the client: it asks quota before each
 // attempt reaches the network.
 type guard struct {
