@@ -3,7 +3,6 @@ package status
 import (
 	_ "embed"
 	"fmt"
-	"github.com/rfmsync/rfmsync/core/state"
 	"html/template"
 	"maps"
 	"net/http"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"github.com/rfmsync/rfmsync/core/insight"
+	"github.com/rfmsync/rfmsync/core/rfm"
+	"github.com/rfmsync/rfmsync/core/state"
 	"github.com/rfmsync/rfmsync/core/syncloop"
 )
 
@@ -157,13 +158,7 @@ func buildPage(s snapshot, period string) pageView {
 			v.EmptyNotes = append(v.EmptyNotes, sc.Notes...)
 		}
 	}
-	var points []sizePoint
-	for _, r := range s.Runs {
-		if r.Report != nil && r.Report.Scored > 0 && !r.Report.DryRun {
-			points = append(points, sizePoint{At: r.Report.AsOf.Time(), Sizes: r.Report.Segments})
-		}
-	}
-	v.SizeSVG = sizesSVG(points, segs)
+	v.SizeSVG = sizesSVG(sizePoints(s), segs)
 	v.LastMoves = newMoveView("Last run ("+rep.AsOf.Time().Format("2006-01-02")+")", rep.Moves, segs)
 	if period == "" {
 		period = "30d"
@@ -177,6 +172,29 @@ func buildPage(s snapshot, period string) pageView {
 	}
 	v.PeriodMoves = periodMoves(s.Runs, rep.AsOf.Time(), d, segs)
 	return v
+}
+
+// sizePoints are the segment sizes of every real scored run: from the
+// persisted history when it holds more of them (it survives restarts),
+// else from the board's memory.
+func sizePoints(s snapshot) []sizePoint {
+	var mem, kept []sizePoint
+	for _, r := range s.Runs {
+		if r.Report != nil && r.Report.Scored > 0 && !r.Report.DryRun {
+			mem = append(mem, sizePoint{At: r.Report.AsOf.Time(), Sizes: r.Report.Segments})
+		}
+	}
+	for _, r := range s.RunHistory {
+		at, err := rfm.ParseInstant(r.AsOf)
+		if err != nil || r.Scored == 0 || len(r.Segments) == 0 {
+			continue
+		}
+		kept = append(kept, sizePoint{At: at.Time(), Sizes: r.Segments})
+	}
+	if len(kept) > len(mem) {
+		return kept
+	}
+	return mem
 }
 
 // periodMoves sums the moves of the real runs in the period ending at end

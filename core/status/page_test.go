@@ -8,6 +8,7 @@ import (
 
 	"github.com/rfmsync/rfmsync/core/insight"
 	"github.com/rfmsync/rfmsync/core/rfm"
+	"github.com/rfmsync/rfmsync/core/state"
 	"github.com/rfmsync/rfmsync/core/syncloop"
 )
 
@@ -88,5 +89,30 @@ func TestPageForOtherGridsAndEmptyRuns(t *testing.T) {
 		if !strings.Contains(page, "quota exhausted") {
 			t.Errorf("bins %d: the failed run is not listed", bins)
 		}
+	}
+}
+
+func TestSizesOverTimeComeFromThePersistedHistoryAfterARestart(t *testing.T) {
+	b := NewBoard()
+	t0 := time.Date(2025, 3, 1, 3, 0, 0, 0, time.UTC)
+	var records []state.RunRecord
+	for i := range 6 {
+		asof := t0.Add(time.Duration(i) * 24 * time.Hour)
+		records = append(records, RecordOf(asof, asof.Add(time.Minute), realisticRun(300, asof, uint64(i)), nil))
+	}
+	b.SetHistory(func(n int) ([]state.RunRecord, error) { return records[max(0, len(records)-n):], nil })
+	// After the restart the board remembers one run; the file remembers six.
+	b.Record(Run{Started: t0.Add(6 * 24 * time.Hour), Finished: t0.Add(6 * 24 * time.Hour), Report: realisticRun(300, t0.Add(6*24*time.Hour), 9)})
+	page := get(t, b, "/")
+	chart := page[strings.Index(page, `class="chart sizes"`):]
+	chart = chart[:strings.Index(chart, "</svg>")]
+	if !strings.Contains(chart, "2025-03-01 03:00") || !strings.Contains(chart, "2025-03-06 03:00") {
+		t.Errorf("sizes chart does not span the persisted history")
+	}
+	if n := strings.Count(chart, "<polyline"); n == 0 {
+		t.Error("no lines over time")
+	}
+	if !strings.Contains(page, "kept in the state file across restarts") || strings.Count(page, `id="runs"`) != 1 {
+		t.Error("the run history is not the one runs table")
 	}
 }
