@@ -54,6 +54,9 @@ func runDaemon(args []string, stdout, stderr io.Writer) error {
 	defer s.Close()
 	board.SetHistory(s.db.History)
 	board.SetStateCheck(s.db.Ping)
+	if cfg.Status.ShowRecordIDs && cfg.Status.TokenFile != "" {
+		board.SetCustomerLookup(customerLookup(s.db, cfg))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	d := &daemon{syncer: s, board: board, log: log}
