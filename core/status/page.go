@@ -45,6 +45,9 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 // move matrix (7d, 30d, 90d, 365d or all).
 func (b *Board) servePage(w http.ResponseWriter, r *http.Request) {
 	v := buildPage(b.snapshot(), r.URL.Query().Get("moves"))
+	b.mu.RLock()
+	v.Lookup = b.lookup != nil
+	b.mu.RUnlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := page.Execute(w, v); err != nil {
 		http.Error(w, "render: "+err.Error(), http.StatusInternalServerError)
@@ -68,6 +71,8 @@ type pageView struct {
 	PeriodMoves moveView
 	Periods     []periodLink
 	Recent      []runRow
+	// Lookup says /customer is on.
+	Lookup bool
 }
 
 // HistoryNewest is the persisted run history, newest first, at most 30.
