@@ -185,6 +185,62 @@ func TestQuotaExhaustedPausesUntilReset(t *testing.T) {
 	}
 }
 
+// A Retry-After of years on a 503 or 429 is no daily limit: the run fails,
+// and the next one starts as usual. A reset the connector names beyond any
+// CRM's daily reset is capped; a poisoned pause in an old state is ignored.
+func TestOnlyContractResetsPauseLaterRuns(t *testing.T) {
+	for name, fail := range map[string]error{
+		"retry-after 4e9 s": &crmerr.Error{Class: crmerr.Transient, Status: 503, RetryAfter: 4_000_000_000 * time.Second},
+		"quota without reset": &crmerr.Error{Class: crmerr.QuotaExhausted, Status: 429,
+			RetryAfter: 86400 * time.Second},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			_, err := e.run(func(o *syncloop.Options) { o.Connector = &failConn{e.crm.Connector(), fail} })
+			if err == nil {
+				t.Fatal("a failing read succeeded")
+			}
+			if rep, err := e.run(nil); err != nil || rep.Written != 6 {
+				t.Fatalf("the next run against a healthy CRM: written %d, err %v", rep.Written, err)
+			}
+		})
+	}
+	t.Run("reset capped at MaxPause", func(t *testing.T) {
+		e := newEnv(t)
+		far := t0.Add(100 * 24 * time.Hour)
+		if _, err := e.run(func(o *syncloop.Options) { o.Connector = &quotaConn{e.crm.Connector(), far} }); crmerr.ClassOf(err) != crmerr.QuotaExhausted {
+			t.Fatalf("err = %v", err)
+		}
+		e.crm.Advance(crmerr.MaxPause + time.Minute)
+		if rep, err := e.run(nil); err != nil || rep.Written != 6 {
+			t.Fatalf("run after MaxPause: written %d, err %v", rep.Written, err)
+		}
+	})
+	t.Run("poisoned state", func(t *testing.T) {
+		e := newEnv(t)
+		db, err := state.Open(e.path, state.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetMeta("quota.reset_at", []byte("2163-01-01T00:00:00Z")); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if rep, err := e.run(nil); err != nil || rep.Written != 6 {
+			t.Fatalf("run with a pause of a century persisted: written %d, err %v", rep.Written, err)
+		}
+	})
+}
+
+type failConn struct {
+	*memcrm.Connector
+	err error
+}
+
+func (f *failConn) ReadPage(context.Context, connector.ReadRequest) (connector.Page, error) {
+	return connector.Page{}, f.err
+}
+
 type quotaConn struct {
 	*memcrm.Connector
 	reset time.Time
