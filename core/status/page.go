@@ -54,8 +54,9 @@ func (b *Board) servePage(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// pageView is the dashboard's data, computed from a list of runs (the
-// board's memory today; a persisted history feeds the same builder).
+// pageView is the dashboard's data, computed from lists of runs: the
+// board's memory (full reports) and the persisted history (figures that
+// survive a restart).
 type pageView struct {
 	snapshot
 	Last *Run
