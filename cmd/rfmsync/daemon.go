@@ -19,6 +19,7 @@ import (
 
 	"github.com/rfmsync/rfmsync/core/config"
 	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/crmerr"
 	"github.com/rfmsync/rfmsync/core/status"
 	"github.com/rfmsync/rfmsync/core/syncloop"
 )
@@ -136,6 +137,54 @@ type daemon struct {
 	*syncer
 	board *status.Board
 	log   *slog.Logger
+
+	// retryBase is the first wait before a run that failed on transient
+	// errors (a CRM down, 5xx beyond the retry budget) is tried again;
+	// each further failure doubles it, up to retryMax. 0 means a minute.
+	retryBase time.Duration
+	// retry carries the next wait to the serve loop (buffered, one slot).
+	retry    chan time.Duration
+	failures int // consecutive transient failures, touched by the job only
+	// ran, when set, receives each finished run's error (tests wait on it).
+	ran chan<- error
+}
+
+// retryMax caps the wait between retries of a failing run: a CRM down for
+// an hour is tried twice an hour, not hammered, and a daily schedule still
+// catches up the same day.
+const retryMax = 30 * time.Minute
+
+// afterRun reacts to a run's outcome: a transient failure asks the serve
+// loop to run again after a growing backoff instead of waiting for the next
+// tick; a refused login pauses syncs (readiness, metrics) until the
+// credentials change; a success clears both.
+func (d *daemon) afterRun(err error) {
+	switch {
+	case err == nil:
+		d.failures = 0
+		d.board.SetPaused("")
+		return
+	case errors.Is(err, crmerr.ErrLoginBlocked):
+		d.failures = 0
+		d.board.SetPaused("the CRM refused the login; fix the credentials in the config")
+		return
+	case !crmerr.ClassOf(err).RetryRunSoon():
+		d.failures = 0
+		return
+	}
+	d.failures++
+	base := d.retryBase
+	if base <= 0 {
+		base = time.Minute
+	}
+	wait := min(base<<min(d.failures-1, 10), retryMax)
+	d.log.Warn("sync failed on transient errors: trying again before the next tick", "in", wait, "attempt", d.failures)
+	if d.retry != nil {
+		select {
+		case d.retry <- wait:
+		default: // a retry is already pending
+		}
+	}
 }
 
 // job is one scheduled sync, wrapped so a slow run skips the next tick
@@ -167,6 +216,12 @@ func (d *daemon) job(ctx context.Context) cron.Job {
 			run.Error = err.Error()
 		}
 		d.observeQuota()
+		if ctx.Err() == nil {
+			d.afterRun(err)
+		}
+		if d.ran != nil {
+			d.ran <- err
+		}
 	}))
 }
 
@@ -174,6 +229,12 @@ func (d *daemon) job(ctx context.Context) cron.Job {
 // waits for a running sync to finish or abandon its batch cleanly.
 func (d *daemon) serve(ctx context.Context, spec string, loc *time.Location, listen string, now bool) error {
 	c := cron.New(cron.WithLocation(loc), cron.WithLogger(cronLogger{d.log}))
+	d.retry = make(chan time.Duration, 1)
+	if reason, _, open, err := d.db.Breaker(); err == nil && open {
+		// A login refused by an earlier run: the next run will not log in
+		// with the same credentials, and readiness says so from the start.
+		d.board.SetPaused(reason)
+	}
 	job := d.job(ctx)
 	id, err := c.AddJob(spec, job)
 	if err != nil {
@@ -206,6 +267,9 @@ func (d *daemon) serve(ctx context.Context, spec string, loc *time.Location, lis
 	}
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
 	for done := false; !done; {
 		select {
 		case <-ctx.Done():
@@ -213,6 +277,11 @@ func (d *daemon) serve(ctx context.Context, spec string, loc *time.Location, lis
 		case <-tick.C:
 			d.board.SetNext(c.Entry(id).Next)
 			d.observeQuota()
+		case wait := <-d.retry:
+			retry.Reset(wait)
+		case <-retry.C:
+			// The skip wrapper keeps a retry from overlapping a tick's run.
+			first.Go(job.Run)
 		}
 	}
 	d.log.Info("stopping: waiting for a running sync to finish its batch")
@@ -229,16 +298,10 @@ func (d *daemon) serve(ctx context.Context, spec string, loc *time.Location, lis
 	return nil
 }
 
-// dailyQuota is implemented by connectors that count today's calls
-// against a daily budget.
-type dailyQuota interface {
-	DailyQuota() (used, limit int64)
-}
-
 // observeQuota copies the connector's quota figures into the metrics.
 func (d *daemon) observeQuota() {
 	used, limit, remaining := int64(0), int64(0), int64(-1)
-	if q, ok := d.conn.(dailyQuota); ok {
+	if q, ok := d.conn.(connector.DailyBudget); ok {
 		used, limit = q.DailyQuota()
 	}
 	if q, ok := d.conn.(connector.QuotaReporter); ok {
