@@ -80,6 +80,9 @@ func newDaemon(cfg *config.Config, log *slog.Logger) (*daemon, error) {
 		}
 		board.Metrics().DeclareCalls(cfg.CRM.Type, slices.Sorted(maps.Keys(kinds)))
 	}
+	if cfg.Status.ShowRecordIDs && cfg.Status.TokenFile != "" {
+		board.SetCustomerLookup(customerLookup(s.db, cfg))
+	}
 	return &daemon{syncer: s, board: board, log: log}, nil
 }
 

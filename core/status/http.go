@@ -33,5 +33,6 @@ func (b *Board) Handler() http.Handler {
 		enc.Encode(b.snapshot())
 	})))
 	mux.Handle("GET /{$}", b.protect(http.HandlerFunc(b.servePage)))
+	mux.Handle("GET /customer", b.protect(http.HandlerFunc(b.serveCustomer)))
 	return mux
 }
