@@ -63,8 +63,18 @@ func (r *run) pull(ctx context.Context, source string) error {
 
 // pages runs the paging loop, reading each page after the previous page's
 // cursor. A pull stores that cursor with the page's facts; a scan (commit
-// false) leaves the source's stored cursor alone.
-func (r *run) pages(ctx context.Context, source string, cursor []byte, read pageReader, commit bool) error {
+// false) leaves the source's stored cursor alone. Pages are committed a few
+// at a time (state.PageWriter), each with its cursor, and all of them before
+// pages returns, whether the loop finished or not.
+func (r *run) pages(ctx context.Context, source string, cursor []byte, read pageReader, commit bool) (err error) {
+	pw := r.db.NewPageWriter(source, state.Batch{})
+	defer func() {
+		applied, ferr := pw.Flush()
+		r.rep.addApplied(source, 0, applied)
+		if ferr != nil && err == nil {
+			err = fmt.Errorf("apply %s page: %w", source, ferr)
+		}
+	}()
 	for n := 0; ; n++ {
 		if n == maxPagesPerSource {
 			return fmt.Errorf("%s: connector returned %d pages without finishing", source, n)
@@ -87,9 +97,9 @@ func (r *run) pages(ctx context.Context, source string, cursor []byte, read page
 		next := page.Cursor
 		stored := next
 		if !commit {
-			stored = nil // ApplyPage keeps the source's cursor
+			stored = nil // the writer keeps the source's cursor
 		}
-		applied, err := r.db.ApplyPage(source, changes, stored)
+		applied, err := pw.Add(changes, stored)
 		if err != nil {
 			return fmt.Errorf("apply %s page: %w", source, err)
 		}
