@@ -13,7 +13,9 @@ import (
 // so a row costs one hash and usually one probe. Keys are copied once, into
 // a shared arena, when a customer is first seen.
 type table struct {
-	slots  []int32 // customer index + 1; 0 is empty
+	// slots hold the high half of a customer's hash and its index + 1 (0:
+	// empty), so most probes that miss never touch the customer's key.
+	slots  []uint64
 	hashes []uint64
 	keys   []string
 	aggs   []rfm.Aggregate
@@ -29,31 +31,34 @@ func (t *table) get(h uint64, key string) *rfm.Aggregate {
 		t.grow()
 	}
 	mask := uint64(len(t.slots) - 1)
+	tag := h &^ 0xffffffff
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := t.slots[i]
 		if s == 0 {
-			t.slots[i] = int32(len(t.keys) + 1)
+			t.slots[i] = tag | uint64(len(t.keys)+1)
 			t.hashes = append(t.hashes, h)
 			t.keys = append(t.keys, t.intern(key))
 			t.aggs = append(t.aggs, rfm.Aggregate{})
 			return &t.aggs[len(t.aggs)-1]
 		}
-		if t.hashes[s-1] == h && t.keys[s-1] == key {
-			return &t.aggs[s-1]
+		if s&^0xffffffff == tag {
+			if k := uint32(s) - 1; t.keys[k] == key {
+				return &t.aggs[k]
+			}
 		}
 	}
 }
 
 func (t *table) grow() {
 	n := max(1024, 2*len(t.slots))
-	t.slots = make([]int32, n)
+	t.slots = make([]uint64, n)
 	mask := uint64(n - 1)
 	for k, h := range t.hashes {
 		i := h & mask
 		for t.slots[i] != 0 {
 			i = (i + 1) & mask
 		}
-		t.slots[i] = int32(k + 1)
+		t.slots[i] = h&^0xffffffff | uint64(k+1)
 	}
 }
 
