@@ -202,6 +202,7 @@ const dayWindow = 24 * time.Hour
 func (s *Server) admit(c *reqCtx) bool {
 	max := s.opts.DailyAPIRequests
 	if max < 0 {
+		c.usage = &[2]int{0, max}
 		return true
 	}
 	now := s.clock.Now()
@@ -210,8 +211,10 @@ func (s *Server) admit(c *reqCtx) bool {
 	ok := used < max
 	if ok {
 		s.usage.Add(now)
+		used++
 	}
 	s.mu.Unlock()
+	c.usage = &[2]int{used, max}
 	if !ok {
 		c.fail(http.StatusForbidden, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
 	}

@@ -25,6 +25,9 @@ type reqCtx struct {
 	m         match
 	loginHost bool
 	sess      *fakekit.Session[session]
+	// usage is the API usage admit counted, so handlers holding s.mu
+	// never re-lock to set the header.
+	usage *[2]int
 }
 
 // limitHeader sets Sforce-Limit-Info (§6.3) on every data response.
@@ -32,7 +35,12 @@ func (c *reqCtx) limitHeader() {
 	if c.m.route == RouteToken || c.m.route == RouteVersions {
 		return
 	}
-	used, max := c.s.APIUsage()
+	var used, max int
+	if c.usage != nil {
+		used, max = c.usage[0], c.usage[1]
+	} else {
+		used, max = c.s.APIUsage()
+	}
 	if max < 0 {
 		return
 	}
