@@ -336,10 +336,7 @@ func (s *Server) writeCSV(c *reqCtx, j *bulkJob, header []string, rows [][]strin
 	for _, r := range rows {
 		line(r)
 	}
-	c.limitHeader()
-	c.w.Header().Set("Content-Type", "text/csv")
-	c.w.WriteHeader(http.StatusOK)
-	_, _ = c.w.Write(b.Bytes())
+	c.send(http.StatusOK, "text/csv", b.Bytes())
 }
 
 func (s *Server) handleBulkIngest(c *reqCtx) {

@@ -1,10 +1,13 @@
 package salesforcetest
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/rfmsync/rfmsync/internal/fakekit"
 )
@@ -52,10 +55,36 @@ func (c *reqCtx) writeJSON(status int, v any) {
 	if err != nil {
 		panic(fmt.Sprintf("salesforcetest: encode response: %v", err))
 	}
+	c.send(status, "application/json;charset=UTF-8", b)
+}
+
+// send writes a response body, gzipped when the client accepts it (§0):
+// a client that asks for gzip must be able to read it.
+func (c *reqCtx) send(status int, contentType string, b []byte) {
 	c.limitHeader()
-	c.w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	h := c.w.Header()
+	h.Set("Content-Type", contentType)
+	if len(b) > 0 && acceptsGzip(c.r.Header.Get("Accept-Encoding")) {
+		var z bytes.Buffer
+		zw := gzip.NewWriter(&z)
+		_, _ = zw.Write(b)
+		_ = zw.Close()
+		b = z.Bytes()
+		h.Set("Content-Encoding", "gzip")
+		h.Add("Vary", "Accept-Encoding")
+	}
 	c.w.WriteHeader(status)
 	_, _ = c.w.Write(b)
+}
+
+func acceptsGzip(h string) bool {
+	for _, part := range strings.Split(h, ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(enc), "gzip") && strings.ReplaceAll(strings.TrimSpace(q), " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *reqCtx) fail(status int, code, msg string, fields ...string) {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 )
 
 // FieldSpec describes a custom field in Setup terms (§5.2).
@@ -88,6 +89,7 @@ func (s *Server) SeedField(object string, spec FieldSpec) {
 // addField adds f with nil values on every record. Called with s.mu held.
 func (s *Server) addField(obj *objectDef, f *fieldDef) {
 	obj.add(f)
+	s.schemaAt = s.clock.Now()
 	for _, r := range s.st.byObj[obj.name] {
 		r.vals[f.name] = nil
 		if f.typ == typeBoolean {
@@ -131,6 +133,11 @@ func (s *Server) handleDescribe(c *reqCtx) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if since, err := http.ParseTime(c.r.Header.Get("If-Modified-Since")); err == nil && !s.schemaAt.Truncate(time.Second).After(since) {
+		c.limitHeader()
+		c.w.WriteHeader(http.StatusNotModified)
+		return
+	}
 	var fields []map[string]any
 	for _, f := range obj.visibleFields() {
 		pick := []map[string]any{}
@@ -342,6 +349,9 @@ func (s *Server) recomputeFLS() {
 		for _, f := range obj.fields {
 			if f.fls {
 				key := strings.ToLower(obj.name + "." + f.name)
+				if f.hidden != !read[key] || f.noEdit != !edit[key] {
+					s.schemaAt = s.clock.Now()
+				}
 				f.hidden, f.noEdit = !read[key], !edit[key]
 			}
 		}

@@ -107,10 +107,7 @@ func (s *Server) page(c *reqCtx, loc *locator, off int) {
 		b.Write(r)
 	}
 	b.WriteString("]}")
-	c.limitHeader()
-	c.w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	c.w.WriteHeader(http.StatusOK)
-	_, _ = c.w.Write(b.Bytes())
+	c.send(http.StatusOK, "application/json;charset=UTF-8", b.Bytes())
 }
 
 // handleQueryMore serves a nextRecordsUrl. A locator of another session

@@ -93,6 +93,10 @@ type Options struct {
 	// BulkPolls is how many status polls a Bulk job needs before it
 	// completes (2 when zero: InProgress, then JobComplete).
 	BulkPolls int
+	// MaxURLLength is the longest request URI served; longer ones get 414
+	// (§2.1). 16,384 when zero.
+	MaxURLLength int
+
 	// BulkMaxRecords caps one Bulk results set below maxRecords (50,000
 	// when zero).
 	BulkMaxRecords int
@@ -147,6 +151,9 @@ func (o Options) withDefaults() Options {
 	if o.CorporateCurrency == "" {
 		o.CorporateCurrency = "USD"
 	}
+	if o.MaxURLLength <= 0 {
+		o.MaxURLLength = 16384
+	}
 	if o.BulkPolls <= 0 {
 		o.BulkPolls = 2
 	}
@@ -190,6 +197,10 @@ type Server struct {
 	batches  int
 	jobsGone int
 	bulkFail string
+	// writeCalls counts write requests that updated at least one record.
+	writeCalls int
+	// schemaAt is when describe last changed, for If-Modified-Since.
+	schemaAt time.Time
 }
 
 // New starts a fake org on two local httptest servers. Call Close when done.
@@ -260,7 +271,7 @@ func (s *Server) ResetCalls() {
 	s.log.Reset()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.writes = nil
+	s.writes, s.writeCalls = nil, 0
 }
 
 // maxBody bounds request bodies (Bulk uploads stay ≤100 MB raw, §4.4).
@@ -277,6 +288,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, loginHost bool) {
 		s.clock.Advance(s.opts.TickPerRequest)
 	}
 	sw := &fakekit.StatusWriter{ResponseWriter: w}
+	// The Date header is the server's now on the fake clock: clients close
+	// their read window from it (§2.6).
+	sw.Header().Set("Date", s.clock.Now().Format(http.TimeFormat))
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	if err != nil {
 		return
@@ -302,6 +316,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, loginHost bool) {
 	}
 	if f, ok := s.faults.Take(c.m.route, n, total); ok {
 		s.writeFault(c, f)
+		return
+	}
+	if len(r.RequestURI) > s.opts.MaxURLLength {
+		// The body of a 414 is unspecified (§2.1); none is sent.
+		sw.WriteHeader(http.StatusRequestURITooLong)
 		return
 	}
 	if c.m.route == RouteToken {

@@ -171,3 +171,53 @@ func TestOptionsNeverPrintSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestHeadersFollowTheContract(t *testing.T) {
+	s := newServer(t, Options{MaxURLLength: 2000})
+	tok := login(t, s)
+	s.Advance(90 * time.Minute)
+	r := get(t, s, tok, v+"/limits")
+	if got := r.header.Get("Date"); got != s.Now().Format(http.TimeFormat) {
+		t.Errorf("Date %q, want the fake clock's %q", got, s.Now().Format(http.TimeFormat))
+	}
+	// A client that asks for gzip itself gets gzip and must inflate it.
+	r = call(t, req{method: http.MethodGet, url: s.URL() + v + "/limits", token: tok, header: map[string]string{"Accept-Encoding": "gzip"}})
+	if r.header.Get("Content-Encoding") != "gzip" || len(r.body) < 2 || r.body[0] != 0x1f || r.body[1] != 0x8b {
+		t.Errorf("gzip requested: encoding %q body %q", r.header.Get("Content-Encoding"), r.body)
+	}
+	// Describe answers 304 when nothing changed since If-Modified-Since.
+	since := s.Now().Format(http.TimeFormat)
+	describe := req{method: http.MethodGet, url: s.URL() + v + "/sobjects/Account/describe", token: tok, header: map[string]string{"If-Modified-Since": since}}
+	wantStatus(t, call(t, describe), http.StatusNotModified)
+	s.Advance(time.Minute)
+	s.SeedField(Account, FieldSpec{Name: "RFM_Code__c", Label: "RFM Code", Type: "Text", Length: 3})
+	wantStatus(t, call(t, describe), 200)
+	// URLs past the limit get 414.
+	long := "SELECT Id FROM Account WHERE Name = '" + strings.Repeat("x", 2000) + "'"
+	if r := runQuery(t, s, tok, "query", long, nil); r.status != http.StatusRequestURITooLong {
+		t.Errorf("long query: %d", r.status)
+	}
+	wantError(t, runQuery(t, s, tok, "query", "SELECT Id FROM Account WHERE SystemModstamp > 2024-13-45T00:00:00Z", nil), 400, "MALFORMED_QUERY")
+}
+
+func TestWriteCallsCountCallsThatWrote(t *testing.T) {
+	s := newServer(t, Options{})
+	tok := login(t, s)
+	rfmFields(s)
+	a := s.Create(Account, F{"Name": "a"})
+	d := s.Create(Account, F{"Name": "d"})
+	s.Delete(d)
+	patch(t, s, tok, map[string]any{"records": []any{rec("Account", d, map[string]any{"RFM_Score__c": 1})}})
+	if n := s.WriteCalls(); n != 0 {
+		t.Errorf("a call where every record failed counts as a write: %d", n)
+	}
+	patch(t, s, tok, map[string]any{"records": []any{rec("Account", a, map[string]any{"RFM_Score__c": 1}), rec("Account", d, map[string]any{"RFM_Score__c": 1})}})
+	call(t, req{method: http.MethodPatch, url: s.URL() + v + "/sobjects/Account/" + a, token: tok, body: map[string]any{"RFM_Score__c": 2}})
+	if n := s.WriteCalls(); n != 2 {
+		t.Errorf("write calls %d, want 2", n)
+	}
+	s.ResetCalls()
+	if s.WriteCalls() != 0 || len(s.Writes()) != 0 || len(s.Log()) != 0 {
+		t.Error("ResetCalls left counts")
+	}
+}

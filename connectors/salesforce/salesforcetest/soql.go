@@ -574,9 +574,15 @@ func checkLiteral(q string, f *fieldDef, op string, v literal) *queryError {
 		if v.kind != tDatetime {
 			return bad("dateTime")
 		}
+		if _, err := time.Parse(time.RFC3339, v.text); err != nil {
+			return malformed(q, v.pos, "line 1:"+strconv.Itoa(v.pos+1)+" no viable alternative at character '"+v.text+"'")
+		}
 	case typeDate:
 		if v.kind != tDate {
 			return bad("date")
+		}
+		if _, err := time.Parse(DateLayout, v.text); err != nil {
+			return malformed(q, v.pos, "line 1:"+strconv.Itoa(v.pos+1)+" no viable alternative at character '"+v.text+"'")
 		}
 	case typeBoolean:
 		if v.kind != tIdent {
