@@ -26,6 +26,7 @@
 // validation and panic on misuse.
 //
 // Not served (unused by rfmsync): the replication resources
-// (/sobjects/X/deleted, /updated), Composite and Composite Batch, SOQL
-// child subqueries, aggregate functions other than COUNT(), OFFSET.
+// (/sobjects/X/deleted, /updated), Composite and Composite Batch, record
+// creation and deletion through the API (seed them instead), nested child
+// subqueries, aggregate functions other than COUNT(), OFFSET, GROUP BY.
 package salesforcetest

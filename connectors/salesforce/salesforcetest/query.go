@@ -16,6 +16,7 @@ type locator struct {
 	id       string
 	session  uint64
 	rows     []json.RawMessage
+	weights  []int // 1 + child rows: children count toward the batch (§2.3)
 	batch    int
 	lastUsed time.Time
 	version  string
@@ -60,10 +61,6 @@ func (s *Server) handleQuery(c *reqCtx, schema map[string]*objectDef) {
 		c.failQuery(http.StatusBadRequest, qerr)
 		return
 	}
-	if q.subquery {
-		c.failQuery(http.StatusBadRequest, malformed(text, 0, "salesforcetest does not serve parent-to-child subqueries"))
-		return
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	obj, qerr := q.bind(schema)
@@ -76,11 +73,13 @@ func (s *Server) handleQuery(c *reqCtx, schema map[string]*objectDef) {
 		c.writeJSON(http.StatusOK, map[string]any{"totalSize": len(rows), "done": true, "records": []any{}})
 		return
 	}
+	all := c.m.op == opQueryAll
 	rendered := make([]json.RawMessage, len(rows))
+	weights := make([]int, len(rows))
 	for i, r := range rows {
-		rendered[i] = s.renderJSON(r, q.fields, c.m.versionText)
+		rendered[i], weights[i] = s.renderRow(r, q, all, c.m.versionText)
 	}
-	loc := &locator{session: c.sess.Seq, rows: rendered, batch: s.batchSize(c, q),
+	loc := &locator{session: c.sess.Seq, rows: rendered, weights: weights, batch: s.batchSize(c, q),
 		lastUsed: s.clock.Now(), version: c.m.versionText}
 	s.page(c, loc, 0)
 }
@@ -88,7 +87,11 @@ func (s *Server) handleQuery(c *reqCtx, schema map[string]*objectDef) {
 // page writes rows [off, off+batch) of loc; it registers loc when a next
 // page remains. Called with s.mu held.
 func (s *Server) page(c *reqCtx, loc *locator, off int) {
-	end := min(off+loc.batch, len(loc.rows))
+	end, used := off, 0
+	for end < len(loc.rows) && (end == off || used+loc.weights[end] <= loc.batch) {
+		used += loc.weights[end]
+		end++
+	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `{"totalSize":%d,"done":%t,`, len(loc.rows), end >= len(loc.rows))
 	if end < len(loc.rows) {
@@ -136,18 +139,82 @@ func (s *Server) handleQueryMore(c *reqCtx) {
 	s.page(c, loc, off)
 }
 
+// renderRow renders a row with its child subqueries: a nested
+// {totalSize, done, records} or null when there are no children (§2.2).
+// weight is the row plus its child rows.
+func (s *Server) renderRow(r *record, q *soql, all bool, version string) (json.RawMessage, int) {
+	if len(q.children) == 0 {
+		return s.renderJSON(r, q.fields, version, nil), 1
+	}
+	weight := 1
+	kids := map[int]json.RawMessage{}
+	for i, cq := range q.children {
+		var rows []*record
+		for _, k := range s.st.run(cq.childObj, cq, all, s.clock.Now()) {
+			if k.vals[cq.childRef.name] == r.id {
+				rows = append(rows, k)
+			}
+		}
+		if len(rows) == 0 {
+			kids[i] = json.RawMessage("null")
+			continue
+		}
+		weight += len(rows)
+		var b bytes.Buffer
+		fmt.Fprintf(&b, `{"totalSize":%d,"done":true,"records":[`, len(rows))
+		for j, k := range rows {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.Write(s.renderJSON(k, cq.fields, version, nil))
+		}
+		b.WriteString("]}")
+		kids[i] = b.Bytes()
+	}
+	return s.renderJSON(r, q.fields, version, func(b *bytes.Buffer, after int) {
+		for _, it := range q.items {
+			if it < 0 && childAfter(q.items, it) == after {
+				fmt.Fprintf(b, ",%q:", q.children[-it-1].from)
+				b.Write(kids[-it-1])
+			}
+		}
+	}), weight
+}
+
+// childAfter is the index of the last field before a child in the SELECT
+// list (-1 when the child comes first).
+func childAfter(items []int, child int) int {
+	last := -1
+	for _, it := range items {
+		if it == child {
+			return last
+		}
+		if it >= 0 {
+			last = it
+		}
+	}
+	return last
+}
+
 // renderJSON writes one record in the order selected (§2.2): attributes
 // first, then each field; parent fields nest under their relationship with
-// their own attributes, or the relationship is null.
-func (s *Server) renderJSON(r *record, fields []path, version string) json.RawMessage {
+// their own attributes, or the relationship is null. children, when set,
+// writes the subqueries that follow field index i (-1: before the first).
+func (s *Server) renderJSON(r *record, fields []path, version string, children func(b *bytes.Buffer, after int)) json.RawMessage {
 	var b bytes.Buffer
 	attrs := func(obj *objectDef, id string) {
 		fmt.Fprintf(&b, `"attributes":{"type":%q,"url":"/services/data/v%s/sobjects/%s/%s"}`, obj.name, version, obj.name, id)
 	}
 	b.WriteByte('{')
 	attrs(r.obj, r.id)
+	if children != nil {
+		children(&b, -1)
+	}
 	done := map[string]bool{}
-	for _, p := range fields {
+	for i, p := range fields {
+		if children != nil && i > 0 {
+			children(&b, i-1)
+		}
 		if p.rel == nil {
 			if done[p.field.name] {
 				continue
@@ -181,6 +248,9 @@ func (s *Server) renderJSON(r *record, fields []path, version string) json.RawMe
 			b.Write(valueJSON(s.fieldValue(parent, q.field)))
 		}
 		b.WriteByte('}')
+	}
+	if children != nil && len(fields) > 0 {
+		children(&b, len(fields)-1)
 	}
 	b.WriteByte('}')
 	return b.Bytes()

@@ -234,7 +234,9 @@ func TestSOQLIsStrict(t *testing.T) {
 		{"SELECT Id FROM Opportunity WHERE SystemModstamp > 2024-01-01T00:00:00 00:00", "MALFORMED_QUERY", "ERROR at Row:1:Column:"},
 		{"SELECT Id FROM Opportunity LIMIT", "MALFORMED_QUERY", "unexpected token: <EOF>"},
 		{"SELECT Id FROM Opportunity WHERE Id > 42", "INVALID_QUERY_FILTER_OPERATOR", "enclosed in quotes"},
-		{"SELECT Id, (SELECT ContactId FROM OpportunityContactRoles) FROM Opportunity", "MALFORMED_QUERY", "subqueries"},
+		{"SELECT Id, (SELECT ContactId FROM Roles) FROM Opportunity", "INVALID_TYPE", "Didn't understand relationship 'Roles'"},
+		{"SELECT Id, (SELECT Id, (SELECT Id FROM Contacts) FROM Opportunities) FROM Account", "MALFORMED_QUERY", "unexpected token: '('"},
+		{"SELECT Id, (SELECT Nope FROM OpportunityContactRoles) FROM Opportunity", "INVALID_FIELD", "No such column 'Nope' on entity 'OpportunityContactRole'"},
 		{"SELECT Id FROM Account WHERE Description = 'x'", "INVALID_FIELD", "can not be filtered"},
 	} {
 		r := runQuery(t, s, tok, "query", tc.q, nil)
@@ -284,5 +286,46 @@ func TestMultiCurrencyOrg(t *testing.T) {
 	runQuery(t, s, tok, "query", "SELECT IsoCode, ConversionRate, StartDate FROM DatedConversionRate", nil).decode(t, &q)
 	if q.TotalSize != 1 || q.Records[0]["StartDate"] != "2024-01-01" {
 		t.Errorf("dated rates: %+v", q.Records)
+	}
+}
+
+func TestChildSubquery(t *testing.T) {
+	s := newServer(t, Options{})
+	tok := login(t, s)
+	c1 := s.Create(Contact, F{"LastName": "One"})
+	c2 := s.Create(Contact, F{"LastName": "Two"})
+	var opps []string
+	for i := 0; i < 3; i++ {
+		opps = append(opps, s.Create(Opportunity, F{"Name": "o", "CloseDate": Date("2024-01-01"), "StageName": "Closed Won"}))
+	}
+	// 250 roles on the first opportunity: children count toward a batch.
+	for i := 0; i < 250; i++ {
+		s.Create(OpportunityContactRole, F{"OpportunityId": opps[0], "ContactId": c2, "IsPrimary": false})
+	}
+	primary := s.Create(OpportunityContactRole, F{"OpportunityId": opps[1], "ContactId": c1, "IsPrimary": true})
+	gone := s.Create(OpportunityContactRole, F{"OpportunityId": opps[1], "ContactId": c2, "IsPrimary": false})
+	s.Delete(gone)
+	text := "SELECT Id, (SELECT ContactId, IsPrimary FROM OpportunityContactRoles WHERE IsPrimary = true), StageName FROM Opportunity WHERE Id != '" + opps[0] + "' ORDER BY Id"
+	r := runQuery(t, s, tok, "query", text, nil)
+	wantStatus(t, r, 200)
+	want := `{"attributes":{"type":"Opportunity","url":"/services/data/v62.0/sobjects/Opportunity/` + opps[1] + `"},"Id":"` + opps[1] + `",` +
+		`"OpportunityContactRoles":{"totalSize":1,"done":true,"records":[{"attributes":{"type":"OpportunityContactRole","url":"/services/data/v62.0/sobjects/OpportunityContactRole/` + primary + `"},"ContactId":"` + c1 + `","IsPrimary":true}]},"StageName":"Closed Won"}`
+	if !strings.Contains(string(r.body), want) {
+		t.Errorf("subquery shape:\n got %s\nwant %s", r.body, want)
+	}
+	if !strings.Contains(string(r.body), `"Id":"`+opps[2]+`","OpportunityContactRoles":null,"StageName"`) {
+		t.Errorf("no children must be null: %s", r.body)
+	}
+	// With batchSize 200, the opportunity with 250 roles fills a page alone.
+	r = runQuery(t, s, tok, "queryAll", "SELECT Id, (SELECT Id FROM OpportunityContactRoles) FROM Opportunity ORDER BY Id", map[string]string{"Sforce-Query-Options": "batchSize=200"})
+	var q queryResult
+	r.decode(t, &q)
+	if len(q.Records) != 1 || q.Done {
+		t.Errorf("first page holds %d rows (done %t), want the one with 250 children", len(q.Records), q.Done)
+	}
+	r = get(t, s, tok, *q.NextRecordsURL)
+	r.decode(t, &q)
+	if len(q.Records) != 2 || !q.Done || !strings.Contains(string(r.body), gone) {
+		t.Errorf("second page: %d rows, done %t; queryAll children include deleted ones: %s", len(q.Records), q.Done, r.body)
 	}
 }

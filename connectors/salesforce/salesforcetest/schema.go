@@ -62,6 +62,18 @@ type objectDef struct {
 	fields    []*fieldDef
 	byLower   map[string]*fieldDef
 	relations map[string]*fieldDef // lower-case relationship name → its reference field
+	children  map[string]*childRel // lower-case child relationship name
+}
+
+// childRel is a parent-to-child relationship (Opportunity.OpportunityContactRoles).
+type childRel struct {
+	name string
+	obj  *objectDef
+	ref  *fieldDef // the child's lookup to the parent
+}
+
+func addChild(parent *objectDef, name string, child *objectDef, field string) {
+	parent.children[strings.ToLower(name)] = &childRel{name: name, obj: child, ref: child.byLower[strings.ToLower(field)]}
 }
 
 func (o *objectDef) add(f *fieldDef) {
@@ -86,7 +98,7 @@ func (o *objectDef) field(name string) *fieldDef {
 
 func newObject(name, prefix string, tooling bool) *objectDef {
 	return &objectDef{name: name, label: name, prefix: prefix, tooling: tooling,
-		byLower: map[string]*fieldDef{}, relations: map[string]*fieldDef{}}
+		byLower: map[string]*fieldDef{}, relations: map[string]*fieldDef{}, children: map[string]*childRel{}}
 }
 
 func sys(name, typ string) *fieldDef {
@@ -186,6 +198,10 @@ func newSchema(o *Options) map[string]*objectDef {
 	ocr.add(std("Role", typePicklist))
 	ocr.add(&fieldDef{name: "IsPrimary", typ: typeBoolean, filterable: true})
 	put(ocr)
+	addChild(opp, "OpportunityContactRoles", ocr, "OpportunityId")
+	addChild(acc, "Contacts", con, "AccountId")
+	addChild(acc, "Opportunities", opp, "AccountId")
+	addChild(acc, "Orders", ord, "AccountId")
 
 	if o.MultiCurrency {
 		for _, ob := range []*objectDef{acc, con, opp, ord} {

@@ -189,9 +189,17 @@ type soql struct {
 	where  *cond
 	order  []orderKey
 	limit  int // -1: none
-	// subquery is set when the SELECT list had one; REST refuses it here
-	// (not implemented), Bulk refuses it by contract.
+	// subquery is set when the SELECT list had a parent-to-child
+	// subquery; Bulk refuses those by contract.
 	subquery bool
+	children []*soql
+	// items is the SELECT list in order: i ≥ 0 is fields[i], i < 0 is
+	// children[-i-1].
+	items []int
+	// bound by bind for a child query: the child object's reference field
+	// to the parent.
+	childRef *fieldDef
+	childObj *objectDef
 }
 
 type parser struct {
@@ -226,6 +234,20 @@ func parseSOQL(q string) (*soql, *queryError) {
 		return nil, err
 	}
 	p := &parser{q: q, toks: toks}
+	s, qerr := p.statement(false)
+	if qerr != nil {
+		return nil, qerr
+	}
+	if p.peek().kind != tEOF {
+		return nil, p.unexpected()
+	}
+	return s, nil
+}
+
+// statement parses SELECT … [LIMIT n]; nested is a parent-to-child
+// subquery, which may not hold another.
+func (p *parser) statement(nested bool) (*soql, *queryError) {
+	q := p.q
 	s := &soql{text: q, limit: -1}
 	if !p.kw("SELECT") {
 		return nil, p.unexpected()
@@ -239,29 +261,26 @@ func parseSOQL(q string) (*soql, *queryError) {
 		s.count = true
 	} else {
 		for {
-			if p.peek().kind == tLParen {
-				// A parent-to-child subquery: skip it to its parenthesis.
-				depth := 0
-				for {
-					t := p.next()
-					if t.kind == tLParen {
-						depth++
-					} else if t.kind == tRParen {
-						depth--
-						if depth == 0 {
-							break
-						}
-					} else if t.kind == tEOF {
-						return nil, malformed(q, t.pos, "unexpected token: <EOF>")
-					}
+			if p.peek().kind == tLParen && !nested {
+				p.i++
+				child, err := p.statement(true)
+				if err != nil {
+					return nil, err
+				}
+				if p.next().kind != tRParen {
+					p.i--
+					return nil, p.unexpected()
 				}
 				s.subquery = true
+				s.children = append(s.children, child)
+				s.items = append(s.items, -len(s.children))
 			} else {
 				f, err := p.path()
 				if err != nil {
 					return nil, err
 				}
 				s.fields = append(s.fields, f)
+				s.items = append(s.items, len(s.fields)-1)
 			}
 			if p.peek().kind != tComma {
 				break
@@ -326,9 +345,6 @@ func parseSOQL(q string) (*soql, *queryError) {
 			return nil, p.unexpected()
 		}
 		s.limit = n
-	}
-	if p.peek().kind != tEOF {
-		return nil, p.unexpected()
 	}
 	return s, nil
 }
@@ -484,22 +500,42 @@ func (s *soql) bind(schema map[string]*objectDef) (*objectDef, *queryError) {
 		return nil, &queryError{code: "INVALID_TYPE", msg: caret(s.text, s.fromAt) +
 			"sObject type '" + s.from + "' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names."}
 	}
+	return obj, s.bindTo(obj, schema)
+}
+
+// bindChild resolves a subquery against its parent's child relationship.
+func (s *soql) bindChild(parent *objectDef, schema map[string]*objectDef) *queryError {
+	rel := parent.children[strings.ToLower(s.from)]
+	if rel == nil || rel.ref.hidden {
+		return &queryError{code: "INVALID_TYPE", msg: caret(s.text, s.fromAt) +
+			"Didn't understand relationship '" + s.from + "' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names."}
+	}
+	s.childRef, s.childObj = rel.ref, rel.obj
+	return s.bindTo(rel.obj, schema)
+}
+
+func (s *soql) bindTo(obj *objectDef, schema map[string]*objectDef) *queryError {
+	for _, c := range s.children {
+		if err := c.bindChild(obj, schema); err != nil {
+			return err
+		}
+	}
 	for i := range s.fields {
 		if err := s.resolve(obj, schema, &s.fields[i]); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	for i := range s.order {
 		if err := s.resolve(obj, schema, &s.order[i].field); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if s.where != nil {
 		if err := s.bindCond(obj, schema, s.where); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return obj, nil
+	return nil
 }
 
 func (s *soql) resolve(obj *objectDef, schema map[string]*objectDef, p *path) *queryError {

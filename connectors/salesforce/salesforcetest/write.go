@@ -400,7 +400,7 @@ func (s *Server) handleRecord(c *reqCtx) {
 		for _, f := range obj.visibleFields() {
 			fields = append(fields, path{parts: []string{f.name}, field: f})
 		}
-		c.writeJSON(http.StatusOK, s.renderJSON(r, fields, c.m.versionText))
+		c.writeJSON(http.StatusOK, s.renderJSON(r, fields, c.m.versionText, nil))
 		return
 	}
 	var body map[string]json.RawMessage
