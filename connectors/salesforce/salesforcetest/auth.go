@@ -37,7 +37,11 @@ func (s *Server) handleToken(c *reqCtx) {
 		c.writeJSON(http.StatusMethodNotAllowed, tokenError{"invalid_request", "must use HTTP POST"})
 		return
 	}
-	fail := func(code, desc string) { c.writeJSON(http.StatusBadRequest, tokenError{code, desc}) }
+	status := http.StatusBadRequest
+	if s.opts.TokenErrors401 {
+		status = http.StatusUnauthorized
+	}
+	fail := func(code, desc string) { c.writeJSON(status, tokenError{code, desc}) }
 	form := fakekit.TokenForm(c.r, c.body)
 	if f := form.Get("format"); f != "" && f != "json" {
 		// urlencoded and xml exist (§1.1) but rfmsync asks for JSON; the

@@ -82,6 +82,16 @@ func TestRefreshTokenGrant(t *testing.T) {
 	}
 }
 
+func TestTokenErrorsCanBe401(t *testing.T) {
+	s := newServer(t, Options{TokenErrors401: true})
+	r := tokenCall(t, s.TokenURL(), url.Values{"grant_type": {GrantRefreshToken}, "client_id": {DefaultClientID},
+		"client_secret": {DefaultClientSecret}, "refresh_token": {"revoked"}})
+	wantStatus(t, r, http.StatusUnauthorized)
+	if m := r.obj(t); m["error"] != "invalid_grant" {
+		t.Errorf("body %s", r.body)
+	}
+}
+
 func TestRefreshTokenRotationEndsTheOldSession(t *testing.T) {
 	s := newServer(t, Options{RotateRefreshTokens: true})
 	form := func(rt string) url.Values {

@@ -66,7 +66,7 @@ func (c *reqCtx) send(status int, contentType string, b []byte) {
 	h.Set("Content-Type", contentType)
 	if len(b) > 0 && acceptsGzip(c.r.Header.Get("Accept-Encoding")) {
 		var z bytes.Buffer
-		zw := gzip.NewWriter(&z)
+		zw, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed)
 		_, _ = zw.Write(b)
 		_ = zw.Close()
 		b = z.Bytes()

@@ -25,14 +25,14 @@ type response struct {
 	body   []byte
 }
 
-func (r response) decode(t *testing.T, v any) {
+func (r response) decode(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.body, err)
 	}
 }
 
-func (r response) obj(t *testing.T) map[string]any {
+func (r response) obj(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	r.decode(t, &m)
@@ -46,7 +46,7 @@ type req struct {
 	header             map[string]string
 }
 
-func call(t *testing.T, r req) response {
+func call(t testing.TB, r req) response {
 	t.Helper()
 	var body io.Reader
 	switch b := r.body.(type) {
@@ -90,7 +90,7 @@ func call(t *testing.T, r req) response {
 
 // login runs the refresh_token grant on the login host and returns the
 // access token.
-func login(t *testing.T, s *Server) string {
+func login(t testing.TB, s *Server) string {
 	t.Helper()
 	r := tokenCall(t, s.TokenURL(), url.Values{"grant_type": {GrantRefreshToken}, "client_id": {DefaultClientID},
 		"client_secret": {DefaultClientSecret}, "refresh_token": {DefaultRefreshToken}})
@@ -102,22 +102,22 @@ func login(t *testing.T, s *Server) string {
 	return m["access_token"].(string)
 }
 
-func tokenCall(t *testing.T, u string, form url.Values) response {
+func tokenCall(t testing.TB, u string, form url.Values) response {
 	t.Helper()
 	return call(t, req{method: http.MethodPost, url: u, body: form.Encode(), contentType: "application/x-www-form-urlencoded"})
 }
 
-func get(t *testing.T, s *Server, tok, path string) response {
+func get(t testing.TB, s *Server, tok, path string) response {
 	t.Helper()
 	return call(t, req{method: http.MethodGet, url: s.URL() + path, token: tok})
 }
 
-func runQuery(t *testing.T, s *Server, tok, endpoint, q string, header map[string]string) response {
+func runQuery(t testing.TB, s *Server, tok, endpoint, q string, header map[string]string) response {
 	t.Helper()
 	return call(t, req{method: http.MethodGet, url: s.URL() + v + "/" + endpoint + "?q=" + url.QueryEscape(q), token: tok, header: header})
 }
 
-func wantStatus(t *testing.T, r response, status int) {
+func wantStatus(t testing.TB, r response, status int) {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
@@ -125,7 +125,7 @@ func wantStatus(t *testing.T, r response, status int) {
 }
 
 // wantError checks a REST error array (§7) and returns its first element.
-func wantError(t *testing.T, r response, status int, code string) apiError {
+func wantError(t testing.TB, r response, status int, code string) apiError {
 	t.Helper()
 	wantStatus(t, r, status)
 	var errs []apiError
@@ -138,7 +138,7 @@ func wantError(t *testing.T, r response, status int, code string) apiError {
 	return errs[0]
 }
 
-func wantTokenError(t *testing.T, r response, code, desc string) {
+func wantTokenError(t testing.TB, r response, code, desc string) {
 	t.Helper()
 	wantStatus(t, r, http.StatusBadRequest)
 	var e tokenError

@@ -76,8 +76,9 @@ func (s *Server) handleQuery(c *reqCtx, schema map[string]*objectDef) {
 	all := c.m.op == opQueryAll
 	rendered := make([]json.RawMessage, len(rows))
 	weights := make([]int, len(rows))
+	kids := s.childRows(q, all)
 	for i, r := range rows {
-		rendered[i], weights[i] = s.renderRow(r, q, all, c.m.versionText)
+		rendered[i], weights[i] = s.renderRow(r, q, kids, c.m.versionText)
 	}
 	loc := &locator{session: c.sess.Seq, rows: rendered, weights: weights, batch: s.batchSize(c, q),
 		lastUsed: s.clock.Now(), version: c.m.versionText}
@@ -142,19 +143,14 @@ func (s *Server) handleQueryMore(c *reqCtx) {
 // renderRow renders a row with its child subqueries: a nested
 // {totalSize, done, records} or null when there are no children (§2.2).
 // weight is the row plus its child rows.
-func (s *Server) renderRow(r *record, q *soql, all bool, version string) (json.RawMessage, int) {
+func (s *Server) renderRow(r *record, q *soql, groups []map[string][]*record, version string) (json.RawMessage, int) {
 	if len(q.children) == 0 {
 		return s.renderJSON(r, q.fields, version, nil), 1
 	}
 	weight := 1
 	kids := map[int]json.RawMessage{}
 	for i, cq := range q.children {
-		var rows []*record
-		for _, k := range s.st.run(cq.childObj, cq, all, s.clock.Now()) {
-			if k.vals[cq.childRef.name] == r.id {
-				rows = append(rows, k)
-			}
-		}
+		rows := groups[i][r.id]
 		if len(rows) == 0 {
 			kids[i] = json.RawMessage("null")
 			continue
@@ -179,6 +175,22 @@ func (s *Server) renderRow(r *record, q *soql, all bool, version string) (json.R
 			}
 		}
 	}), weight
+}
+
+// childRows runs each child subquery once and groups its rows by parent
+// id, so a page of parents costs one pass per subquery. Called with s.mu
+// held.
+func (s *Server) childRows(q *soql, all bool) []map[string][]*record {
+	groups := make([]map[string][]*record, len(q.children))
+	for i, cq := range q.children {
+		groups[i] = map[string][]*record{}
+		for _, k := range s.st.run(cq.childObj, cq, all, s.clock.Now()) {
+			if pid, _ := k.vals[cq.childRef.name].(string); pid != "" {
+				groups[i][pid] = append(groups[i][pid], k)
+			}
+		}
+	}
+	return groups
 }
 
 // childAfter is the index of the last field before a child in the SELECT

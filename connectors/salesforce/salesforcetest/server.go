@@ -62,6 +62,9 @@ type Options struct {
 	JWTUnapproved bool
 	// Sandbox makes the JWT audience https://test.salesforce.com.
 	Sandbox bool
+	// TokenErrors401 answers token-endpoint failures with 401 instead of
+	// 400; clients must accept both (§1.5).
+	TokenErrors401 bool
 	// SessionTTL is the session timeout (2 h when zero). Token responses
 	// never say it (§1.4): a client learns it from a 401.
 	SessionTTL time.Duration
