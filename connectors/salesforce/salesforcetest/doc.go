@@ -25,8 +25,7 @@
 // Seeding methods are god mode: they bypass auth, limits, FLS and
 // validation and panic on misuse.
 //
-// Not served (unused by rfmsync): the replication resources
-// (/sobjects/X/deleted, /updated), Composite and Composite Batch, record
+// Not served (unused by rfmsync): Composite and Composite Batch, record
 // creation and deletion through the API (seed them instead), nested child
 // subqueries, aggregate functions other than COUNT(), OFFSET, GROUP BY.
 package salesforcetest

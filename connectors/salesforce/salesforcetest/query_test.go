@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -328,4 +329,33 @@ func TestChildSubquery(t *testing.T) {
 	if len(q.Records) != 2 || !q.Done || !strings.Contains(string(r.body), gone) {
 		t.Errorf("second page: %d rows, done %t; queryAll children include deleted ones: %s", len(q.Records), q.Done, r.body)
 	}
+}
+
+func TestReplicationResources(t *testing.T) {
+	s := newServer(t, Options{SessionTTL: 72 * time.Hour})
+	tok := login(t, s)
+	a := s.Create(Opportunity, F{"Name": "a", "CloseDate": Date("2024-01-01"), "StageName": "Closed Won"})
+	b := s.Create(Opportunity, F{"Name": "b", "CloseDate": Date("2024-01-01"), "StageName": "Closed Won"})
+	s.Advance(90 * time.Second)
+	s.Delete(b)
+	s.Advance(time.Hour)
+	start := DefaultStart.Format(time.RFC3339)
+	end := s.Now().Add(time.Hour).Format(time.RFC3339)
+	path := func(kind, start, end string) string {
+		return v + "/sobjects/Opportunity/" + kind + "/?start=" + url.QueryEscape(start) + "&end=" + url.QueryEscape(end)
+	}
+	r := get(t, s, tok, path("deleted", start, end))
+	wantStatus(t, r, 200)
+	if !strings.Contains(string(r.body), `{"deletedDate":"2024-06-01T00:01:30.000+0000","id":"`+b+`"}`) ||
+		!strings.Contains(string(r.body), `"latestDateCovered":"2024-06-01T01:01:00.000+0000"`) ||
+		!strings.Contains(string(r.body), `"earliestDateAvailable":"2024-05-17T01:01:00.000+0000"`) {
+		t.Errorf("deleted: %s", r.body)
+	}
+	r = get(t, s, tok, path("updated", start, end))
+	if !strings.Contains(string(r.body), `"ids":["`+a+`"]`) {
+		t.Errorf("updated: %s", r.body)
+	}
+	wantError(t, get(t, s, tok, path("deleted", end, start)), 400, "INVALID_REPLICATION_DATE")
+	wantError(t, get(t, s, tok, path("deleted", DefaultStart.Add(-16*24*time.Hour).Format(time.RFC3339), end)), 400, "INVALID_REPLICATION_DATE")
+	wantError(t, get(t, s, tok, v+"/sobjects/Opportunity/deleted/?start=yesterday&end=today"), 400, "INVALID_REPLICATION_DATE")
 }

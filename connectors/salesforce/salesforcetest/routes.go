@@ -17,18 +17,19 @@ type Call = fakekit.Call
 
 // Route families.
 const (
-	AnyRoute        Route = fakekit.AnyRoute
-	RouteToken      Route = "token"       // POST /services/oauth2/token (both hosts)
-	RouteVersions   Route = "versions"    // GET /services/data/
-	RouteQuery      Route = "query"       // query, queryAll and their nextRecordsUrl
-	RouteLimits     Route = "limits"      // GET …/limits
-	RouteDescribe   Route = "describe"    // GET …/sobjects and …/sobjects/X/describe
-	RouteSObject    Route = "sobject"     // POST …/sobjects/X, GET/PATCH …/sobjects/X/id
-	RouteCollection Route = "collections" // PATCH …/composite/sobjects
-	RouteTooling    Route = "tooling"     // …/tooling/query and …/tooling/sobjects/CustomField
-	RouteBulkQuery  Route = "bulk-query"  // …/jobs/query…
-	RouteBulkIngest Route = "bulk-ingest" // …/jobs/ingest…
-	RouteOther      Route = "other"
+	AnyRoute         Route = fakekit.AnyRoute
+	RouteToken       Route = "token"       // POST /services/oauth2/token (both hosts)
+	RouteVersions    Route = "versions"    // GET /services/data/
+	RouteQuery       Route = "query"       // query, queryAll and their nextRecordsUrl
+	RouteLimits      Route = "limits"      // GET …/limits
+	RouteDescribe    Route = "describe"    // GET …/sobjects and …/sobjects/X/describe
+	RouteSObject     Route = "sobject"     // POST …/sobjects/X, GET/PATCH …/sobjects/X/id
+	RouteCollection  Route = "collections" // PATCH …/composite/sobjects
+	RouteTooling     Route = "tooling"     // …/tooling/query and …/tooling/sobjects/CustomField
+	RouteBulkQuery   Route = "bulk-query"  // …/jobs/query…
+	RouteBulkIngest  Route = "bulk-ingest" // …/jobs/ingest…
+	RouteReplication Route = "replication" // GET …/sobjects/X/deleted and …/updated
+	RouteOther       Route = "other"
 )
 
 type op int
@@ -55,6 +56,7 @@ const (
 	opBulkIngestJob
 	opBulkIngestBatches
 	opBulkIngestResults
+	opReplication
 )
 
 type match struct {
@@ -125,6 +127,9 @@ func parseRoute(method, p string) match {
 	case len(rest) == 2 && rest[0] == "sobjects":
 		m.route, m.op, m.typeName = RouteSObject, opCreate, rest[1]
 		allow(http.MethodPost)
+	case len(rest) == 3 && rest[0] == "sobjects" && (rest[2] == "deleted" || rest[2] == "updated"):
+		m.route, m.op, m.typeName, m.leaf = RouteReplication, opReplication, rest[1], rest[2]
+		allow(http.MethodGet)
 	case len(rest) == 3 && rest[0] == "sobjects":
 		m.route, m.op, m.typeName, m.id = RouteSObject, opRecord, rest[1], rest[2]
 		allow(http.MethodGet, http.MethodPatch)

@@ -193,6 +193,7 @@ func (s *Server) Delete(id string) {
 	r := s.rec(id)
 	r.vals["IsDeleted"] = true
 	r.vals["SystemModstamp"] = stamp(s.clock.Now())
+	r.deletedAt = s.clock.Now()
 }
 
 // Undelete restores a record from the recycle bin.
@@ -202,6 +203,7 @@ func (s *Server) Undelete(id string) {
 	r := s.rec(id)
 	r.vals["IsDeleted"] = false
 	r.vals["SystemModstamp"] = stamp(s.clock.Now())
+	r.deletedAt = time.Time{}
 }
 
 // Merge merges loser into winner (Accounts or Contacts, §2.7): the loser
@@ -216,6 +218,7 @@ func (s *Server) Merge(winner, loser string) {
 	}
 	now := stamp(s.clock.Now())
 	l.vals["IsDeleted"], l.vals["MasterRecordId"], l.vals["SystemModstamp"] = true, w.id, now
+	l.deletedAt = s.clock.Now()
 	for _, obj := range s.schema {
 		for _, f := range obj.fields {
 			if f.typ != typeRef || f.refTo != w.obj.name || f.name == "MasterRecordId" {

@@ -372,6 +372,8 @@ func (s *Server) dispatch(c *reqCtx) {
 		s.handleQueryMore(c)
 	case opLimits:
 		s.handleLimits(c)
+	case opReplication:
+		s.handleReplication(c)
 	case opSObjects:
 		s.handleSObjectList(c)
 	case opDescribe:

@@ -33,6 +33,9 @@ type record struct {
 	// visibleAt hides a row committed late until the clock reaches it (§2.6).
 	visibleAt time.Time
 	seq       int // creation order
+	// deletedAt is when the record went to the recycle bin (zero: never),
+	// for the replication resource.
+	deletedAt time.Time
 }
 
 func (r *record) deleted() bool { b, _ := r.vals["IsDeleted"].(bool); return b }
