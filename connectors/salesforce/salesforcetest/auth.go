@@ -14,9 +14,9 @@ import (
 
 // Grant types of the token endpoint (§1).
 const (
-	GrantRefreshToken      = "refresh_token"
-	GrantClientCredentials = "client_credentials"
-	GrantJWTBearer         = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+	GrantRefreshToken      = fakekit.GrantRefreshToken
+	GrantClientCredentials = fakekit.GrantClientCredentials
+	GrantJWTBearer         = fakekit.GrantJWTBearer
 )
 
 // JWT audiences (§1.3).
@@ -50,88 +50,77 @@ func (s *Server) handleToken(c *reqCtx) {
 		return
 	}
 	now := s.clock.Now()
-	var sess session
-	var rotated string
-	switch grant := form.Get("grant_type"); grant {
-	case "":
+	grantType := form.Get("grant_type")
+	if grantType == GrantClientCredentials && c.loginHost {
+		fail("invalid_grant", "request not supported on this domain")
+		return
+	}
+	aud := AudienceProduction
+	if s.opts.Sandbox {
+		aud = AudienceSandbox
+	}
+	app := fakekit.App{ClientID: s.opts.ClientID, ClientSecret: s.opts.ClientSecret,
+		RefreshWithoutSecret: s.opts.RefreshWithoutSecret, Rotate: s.opts.RotateRefreshTokens,
+		ClientCredentials: true, JWTKey: s.opts.JWTKey, JWTAudience: aud, JWTMaxAhead: 3 * time.Minute}
+	g, why := s.auth.Exchange(app, c.r, form, now)
+	switch why {
+	case fakekit.GrantOK:
+	case fakekit.GrantMissing:
 		fail("invalid_request", "grant type is missing")
 		return
+	case fakekit.GrantUnsupported:
+		fail("unsupported_grant_type", "grant type not supported")
+		return
+	case fakekit.GrantBadClient, fakekit.GrantBadIssuer:
+		fail("invalid_client_id", "client identifier invalid")
+		return
+	case fakekit.GrantBadSecret:
+		fail("invalid_client", "invalid client credentials")
+		return
+	case fakekit.GrantBadRefresh:
+		fail("invalid_grant", "expired access/refresh token")
+		return
+	case fakekit.GrantBadAssertion:
+		// The description for a bad signature is unverified.
+		fail("invalid_grant", "invalid assertion")
+		return
+	case fakekit.GrantBadAudience:
+		fail("invalid_grant", "audience is invalid")
+		return
+	case fakekit.GrantExpiredAssertion:
+		// exp must be in the future and at most 3 minutes ahead (§1.3);
+		// the description is unverified.
+		fail("invalid_grant", "expired authorization code")
+		return
+	}
+	var sess session
+	var rotated string
+	switch g.Type {
 	case GrantRefreshToken:
-		if form.Get("client_id") != s.opts.ClientID {
-			fail("invalid_client_id", "client identifier invalid")
-			return
-		}
-		if !s.opts.RefreshWithoutSecret && form.Get("client_secret") != s.opts.ClientSecret {
-			fail("invalid_client", "invalid client credentials")
-			return
-		}
-		old := form.Get("refresh_token")
-		v, next, ok := s.auth.Redeem(old, s.opts.RotateRefreshTokens)
-		if !ok {
-			fail("invalid_grant", "expired access/refresh token")
-			return
-		}
 		if s.opts.RotateRefreshTokens {
 			// With rotation every exchange ends the sessions of the old
 			// token (§1.6, airbytehq/airbyte #84302).
+			old := g.Refresh
 			s.auth.RevokeWhere(func(x session) bool { return x.refresh == old })
-			rotated = next
+			rotated = g.Next
 		}
-		sess = session{user: v.user, grant: grant, refresh: next}
+		sess = session{user: g.From.user, grant: g.Type, refresh: g.Next}
 	case GrantClientCredentials:
-		id, secret := fakekit.ClientCredentials(c.r, form)
-		if c.loginHost {
-			fail("invalid_grant", "request not supported on this domain")
-			return
-		}
-		if id != s.opts.ClientID {
-			fail("invalid_client_id", "client identifier invalid")
-			return
-		}
-		if secret != s.opts.ClientSecret {
-			fail("invalid_client", "invalid client credentials")
-			return
-		}
 		if s.opts.NoRunAsUser {
 			fail("invalid_grant", "no client credentials user enabled")
 			return
 		}
-		sess = session{user: UserID, grant: grant}
+		sess = session{user: UserID, grant: g.Type}
 	case GrantJWTBearer:
-		claims, err := fakekit.VerifyJWT(form.Get("assertion"), s.opts.JWTKey)
-		if err != nil {
-			// The description for a bad signature is unverified.
-			fail("invalid_grant", "invalid assertion")
-			return
+		user := g.Claims.Sub
+		if g.Claims.Prn != "" {
+			user = g.Claims.Prn // legacy alias; wins when both are present (§1.3)
 		}
-		aud := AudienceProduction
-		if s.opts.Sandbox {
-			aud = AudienceSandbox
-		}
-		user := claims.Sub
-		if claims.Prn != "" {
-			user = claims.Prn // legacy alias; wins when both are present (§1.3)
-		}
-		switch {
-		case claims.Iss != s.opts.ClientID:
-			fail("invalid_client_id", "client identifier invalid")
-			return
-		case claims.Aud != aud:
-			fail("invalid_grant", "audience is invalid")
-			return
-		case claims.Exp <= now.Unix() || claims.Exp > now.Add(3*time.Minute).Unix():
-			// exp must be in the future and at most 3 minutes ahead; the
-			// description is unverified.
-			fail("invalid_grant", "expired authorization code")
-			return
-		case user != s.opts.Username || s.opts.JWTUnapproved:
+		if user != s.opts.Username || s.opts.JWTUnapproved {
 			fail("invalid_grant", "user hasn't approved this consumer")
 			return
 		}
-		sess = session{user: UserID, grant: grant}
-	default:
-		fail("unsupported_grant_type", "grant type not supported")
-		return
+		sess = session{user: UserID, grant: g.Type}
 	}
 	access := OrgID[:15] + "!" + fakekit.RandomToken(72)
 	s.auth.Issue(access, sess, now.Add(s.opts.SessionTTL))
