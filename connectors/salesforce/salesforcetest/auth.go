@@ -238,14 +238,16 @@ func (s *Server) handleLimits(c *reqCtx) {
 	if max < 0 {
 		max = math.MaxInt32
 	}
+	now := s.clock.Now()
 	s.mu.Lock()
-	jobs, batches := s.bulkJobs, s.batches
+	jobs, batches := s.bulkJobs.Count(now, dayWindow), s.batches.Count(now, dayWindow)
 	s.mu.Unlock()
 	lim := func(m, r int) map[string]int { return map[string]int{"Max": m, "Remaining": r} }
+	o := &s.opts
 	c.writeJSON(http.StatusOK, map[string]any{
 		"DailyApiRequests":              lim(max, max-used),
-		"DailyBulkApiBatches":           lim(15000, 15000-batches),
-		"DailyBulkV2QueryJobs":          lim(10000, 10000-jobs),
+		"DailyBulkApiBatches":           lim(o.BulkBatchesPerDay, o.BulkBatchesPerDay-batches),
+		"DailyBulkV2QueryJobs":          lim(o.BulkQueryJobsPerDay, o.BulkQueryJobsPerDay-jobs),
 		"DailyBulkV2QueryFileStorageMB": lim(976562, 976562),
 		"DataStorageMB":                 lim(5120, 4980),
 	})

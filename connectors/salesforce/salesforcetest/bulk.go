@@ -205,9 +205,15 @@ func (s *Server) createQueryJob(c *reqCtx) {
 			return
 		}
 	}
+	now := s.clock.Now()
+	if s.bulkJobs.Count(now, dayWindow) >= s.opts.BulkQueryJobsPerDay {
+		// The errorCode of a spent Bulk allocation is unverified.
+		c.fail(http.StatusBadRequest, "LIMIT_EXCEEDED", "InvalidJob : the daily limit of Bulk API 2.0 query jobs is spent")
+		return
+	}
+	s.bulkJobs.Add(now)
 	j := s.newJob("query", c, delim, le)
 	j.operation, j.object, j.q, j.obj, j.state = req.Operation, obj.name, q, obj, "UploadComplete"
-	s.bulkJobs++
 	c.writeJSON(http.StatusOK, j.info())
 }
 
@@ -447,7 +453,18 @@ func (s *Server) processIngest(j *bulkJob) {
 		j.unp = rows
 		return
 	}
-	s.batches += (len(rows) + 9999) / 10000
+	// Salesforce splits the data into batches of ≤10,000 records, each
+	// spending the shared 15,000-batch allocation (§4.4).
+	now := s.clock.Now()
+	need := (len(rows) + 9999) / 10000
+	if s.batches.Count(now, dayWindow)+need > s.opts.BulkBatchesPerDay {
+		j.state, j.errorMessage = "Failed", "InvalidBatch : the daily limit of Bulk API batches is spent"
+		j.unp = rows
+		return
+	}
+	for range need {
+		s.batches.Add(now)
+	}
 	for _, row := range rows {
 		fail := func(e *RecordError) {
 			fs := "--"

@@ -139,3 +139,38 @@ func TestBulkIngestJob(t *testing.T) {
 	}
 	wantError(t, call(t, req{method: http.MethodPost, url: jobs, token: tok, body: map[string]any{"object": "Account", "operation": "insert"}}), 400, "INVALIDJOB")
 }
+
+func TestBulkAllocations(t *testing.T) {
+	s := newServer(t, Options{BulkQueryJobsPerDay: 1, BulkBatchesPerDay: 1, SessionTTL: 48 * time.Hour})
+	tok := login(t, s)
+	jobs := s.URL() + v + "/jobs/query"
+	create := func() response {
+		return call(t, req{method: http.MethodPost, url: jobs, token: tok, body: map[string]any{"operation": "query", "query": "SELECT Id FROM Account"}})
+	}
+	wantStatus(t, create(), 200)
+	wantError(t, create(), 400, "LIMIT_EXCEEDED")
+	m := get(t, s, tok, v+"/limits").obj(t)["DailyBulkV2QueryJobs"].(map[string]any)
+	if m["Max"] != 1.0 || m["Remaining"] != 0.0 {
+		t.Errorf("limits %v", m)
+	}
+	s.Advance(24 * time.Hour)
+	wantStatus(t, create(), 200)
+
+	// Ingest: a second job in the same day finds the batch allocation spent.
+	rfmFields(s)
+	a := s.Create(Account, F{"Name": "a"})
+	ingest := func() string {
+		r := call(t, req{method: http.MethodPost, url: s.URL() + v + "/jobs/ingest", token: tok, body: map[string]any{"object": "Account", "operation": "update"}})
+		id := r.obj(t)["id"].(string)
+		wantStatus(t, call(t, req{method: http.MethodPut, url: s.URL() + v + "/jobs/ingest/" + id + "/batches", token: tok, body: "Id,RFM_Score__c\n" + a + ",5\n", contentType: "text/csv"}), 201)
+		wantStatus(t, call(t, req{method: http.MethodPatch, url: s.URL() + v + "/jobs/ingest/" + id, token: tok, body: map[string]any{"state": "UploadComplete"}}), 200)
+		call(t, req{method: http.MethodGet, url: s.URL() + v + "/jobs/ingest/" + id, token: tok})
+		return call(t, req{method: http.MethodGet, url: s.URL() + v + "/jobs/ingest/" + id, token: tok}).obj(t)["state"].(string)
+	}
+	if st := ingest(); st != "JobComplete" {
+		t.Fatalf("first ingest %s", st)
+	}
+	if st := ingest(); st != "Failed" {
+		t.Errorf("second ingest %s, want Failed on the batch allocation", st)
+	}
+}

@@ -47,7 +47,12 @@ func (c *reqCtx) limitHeader() {
 	if max < 0 {
 		return
 	}
-	c.w.Header().Set("Sforce-Limit-Info", "api-usage="+strconv.Itoa(used)+"/"+strconv.Itoa(max))
+	v := "api-usage=" + strconv.Itoa(used) + "/" + strconv.Itoa(max)
+	if app := c.s.opts.PerAppLimit; app > 0 {
+		// The segment's format is the documented example's; unverified.
+		v += "; per-app-api-usage=" + strconv.Itoa(min(used, app)) + "/" + strconv.Itoa(app) + "(appName=rfmsync)"
+	}
+	c.w.Header().Set("Sforce-Limit-Info", v)
 }
 
 func (c *reqCtx) writeJSON(status int, v any) {

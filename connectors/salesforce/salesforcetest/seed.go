@@ -196,6 +196,22 @@ func (s *Server) Delete(id string) {
 	r.deletedAt = s.clock.Now()
 }
 
+// Purge removes a record for good, as emptying the recycle bin does:
+// queryAll no longer returns it.
+func (s *Server) Purge(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.rec(id)
+	delete(s.st.byID, r.id)
+	rows := s.st.byObj[r.obj.name]
+	for i, x := range rows {
+		if x == r {
+			s.st.byObj[r.obj.name] = append(rows[:i:i], rows[i+1:]...)
+			break
+		}
+	}
+}
+
 // Undelete restores a record from the recycle bin.
 func (s *Server) Undelete(id string) {
 	s.mu.Lock()

@@ -72,6 +72,14 @@ type Options struct {
 	// DailyAPIRequests is the rolling 24 h allocation (100,000 when zero,
 	// unlimited when negative).
 	DailyAPIRequests int
+	// PerAppLimit, when positive, gives the connected app its own cap: the
+	// header then carries a per-app segment after api-usage (§6.3), which
+	// a client must skip.
+	PerAppLimit int
+	// BulkQueryJobsPerDay and BulkBatchesPerDay are the rolling 24 h Bulk
+	// allocations (10,000 and 15,000 when zero, §3 and §4.4).
+	BulkQueryJobsPerDay int
+	BulkBatchesPerDay   int
 	// MaxBatchSize caps query pages below the client's batchSize (the
 	// server may return fewer, §2.3); 2,000 when zero.
 	MaxBatchSize int
@@ -154,6 +162,12 @@ func (o Options) withDefaults() Options {
 	if o.CorporateCurrency == "" {
 		o.CorporateCurrency = "USD"
 	}
+	if o.BulkQueryJobsPerDay <= 0 {
+		o.BulkQueryJobsPerDay = 10_000
+	}
+	if o.BulkBatchesPerDay <= 0 {
+		o.BulkBatchesPerDay = 15_000
+	}
 	if o.MaxURLLength <= 0 {
 		o.MaxURLLength = 16384
 	}
@@ -196,8 +210,8 @@ type Server struct {
 	locks    map[string]int
 	validate func(object, id string, fields map[string]any) *RecordError
 	writes   []Write
-	bulkJobs int
-	batches  int
+	bulkJobs fakekit.Window // query jobs created, rolling 24 h
+	batches  fakekit.Window // ingest batches consumed, rolling 24 h
 	jobsGone int
 	bulkFail string
 	// writeCalls counts write requests that updated at least one record.

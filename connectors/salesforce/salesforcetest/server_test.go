@@ -221,3 +221,20 @@ func TestWriteCallsCountCallsThatWrote(t *testing.T) {
 		t.Error("ResetCalls left counts")
 	}
 }
+
+func TestPerAppSegmentAndPurge(t *testing.T) {
+	s := newServer(t, Options{PerAppLimit: 500})
+	tok := login(t, s)
+	r := get(t, s, tok, v+"/limits")
+	if got := r.header.Get("Sforce-Limit-Info"); got != "api-usage=1/100000; per-app-api-usage=1/500(appName=rfmsync)" {
+		t.Errorf("header %q", got)
+	}
+	a := s.Create(Account, F{"Name": "a"})
+	s.Delete(a)
+	s.Purge(a)
+	var q queryResult
+	runQuery(t, s, tok, "queryAll", "SELECT Id FROM Account", nil).decode(t, &q)
+	if q.TotalSize != 0 || s.Get(a) != nil {
+		t.Errorf("purged record still there: %+v", q.Records)
+	}
+}
