@@ -109,7 +109,7 @@ func TestBulkIngestJob(t *testing.T) {
 	if info["state"] != "Open" || info["contentUrl"] != "services/data/v62.0/jobs/ingest/"+id+"/batches" {
 		t.Fatalf("job %s", r.body)
 	}
-	data := "Id,RFM_Score__c,RFM_Segment__c\n" + a + ",545,Champions\n" + b + ",,#N/A\n" + locked + ",1,Lost\n001000000000099AAA,2,Lost\n"
+	data := "Id,RFM_Score__c,RFM_Segment__c\n" + a + ",+545.,Champions\n" + b + ",,#N/A\n" + locked + ",1,Lost\n001000000000099AAA,2,Lost\n"
 	wantStatus(t, call(t, req{method: http.MethodPut, url: jobs + "/" + id + "/batches", token: tok, body: data, contentType: "text/csv"}), 201)
 	wantError(t, call(t, req{method: http.MethodPut, url: jobs + "/" + id + "/batches", token: tok, body: data, contentType: "text/csv"}), 400, "INVALIDJOB")
 	// Nothing is processed before UploadComplete.

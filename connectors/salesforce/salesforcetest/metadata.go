@@ -191,6 +191,12 @@ func (s *Server) handleCustomFieldCreate(c *reqCtx) {
 		c.fail(http.StatusBadRequest, "INVALID_FIELD", "FullName: no such object: "+objName, "FullName")
 		return
 	}
+	if t := req.Metadata.Type; (t == "Number" || t == "Currency" || t == "Percent") && req.Metadata.Precision == 0 {
+		// The Metadata API wants precision (and scale) for numbers; the
+		// admin UI's default does not apply here.
+		c.fail(http.StatusBadRequest, "FIELD_INTEGRITY_EXCEPTION", "Precision: the precision of a "+t+" field is required", "Precision")
+		return
+	}
 	spec := FieldSpec{Name: name, Label: req.Metadata.Label, Type: req.Metadata.Type, Precision: req.Metadata.Precision,
 		Scale: req.Metadata.Scale, Length: req.Metadata.Length, Hidden: true}
 	if vs := req.Metadata.ValueSet; vs != nil {

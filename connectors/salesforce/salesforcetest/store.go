@@ -158,13 +158,28 @@ func formatCSV(v any) string {
 	return fmt.Sprint(v)
 }
 
+// normMoney writes decimal text as a JSON number: no leading '+', a 0
+// before a leading '.', no trailing '.'.
+func normMoney(s string) Money {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimLeft(s, "+-")
+	if strings.HasPrefix(s, ".") {
+		s = "0" + s
+	}
+	s = strings.TrimSuffix(s, ".")
+	if neg {
+		s = "-" + s
+	}
+	return Money(s)
+}
+
 // moneyText normalises a seeded amount to decimal text.
 func moneyText(v any) Money {
 	switch x := v.(type) {
 	case Money:
-		return x
+		return normMoney(string(x))
 	case string:
-		return Money(x)
+		return normMoney(x)
 	case int:
 		return Money(strconv.Itoa(x))
 	case int64:

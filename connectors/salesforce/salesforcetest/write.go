@@ -122,7 +122,7 @@ func textValue(f *fieldDef, str string) (any, *RecordError, *parseErr) {
 		if e := checkRange(f, str); e != nil {
 			return nil, e, nil
 		}
-		return Money(str), nil, nil
+		return normMoney(str), nil, nil
 	case typeBoolean:
 		switch strings.ToLower(str) {
 		case "true":

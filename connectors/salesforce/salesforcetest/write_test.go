@@ -187,6 +187,11 @@ func TestFieldsEnsureThroughToolingAndPermissionSets(t *testing.T) {
 	}
 	wantError(t, create(seg), 400, "DUPLICATE_DEVELOPER_NAME")
 	wantError(t, create(map[string]any{"FullName": "Account.RFM_Code__c", "Metadata": map[string]any{"type": "Text", "label": "RFM Code"}}), 400, "FIELD_INTEGRITY_EXCEPTION")
+	wantError(t, create(map[string]any{"FullName": "Account.RFM_Score__c", "Metadata": map[string]any{"type": "Number", "label": "RFM Score"}}), 400, "FIELD_INTEGRITY_EXCEPTION")
+	wantError(t, create(map[string]any{"FullName": "Widget.RFM_Score__c", "Metadata": map[string]any{"type": "Number", "label": "RFM Score", "precision": 3}}), 400, "INVALID_FIELD")
+	wantError(t, create(map[string]any{"FullName": "Account.RFM_Score", "Metadata": map[string]any{"type": "Number", "label": "RFM Score", "precision": 3}}), 400, "INVALID_FIELD")
+	r = create(map[string]any{"FullName": "Account.RFM_Score__c", "Metadata": map[string]any{"type": "Number", "label": "RFM Score", "precision": 3, "scale": 0}})
+	wantStatus(t, r, 201)
 	// Invisible until granted (§5.3): describe, SOQL and writes all miss it.
 	if _, ok := describe()["RFM_Segment__c"]; ok {
 		t.Error("new field visible before FLS")
@@ -230,7 +235,7 @@ func TestFieldsEnsureThroughToolingAndPermissionSets(t *testing.T) {
 		t.Errorf("write after grant: %+v", res)
 	}
 	wantError(t, call(t, req{method: http.MethodPost, url: s.URL() + v + "/sobjects/Account", token: tok, body: map[string]any{"Name": "x"}}), 403, "INSUFFICIENT_ACCESS_OR_READONLY")
-	if got := s.CustomFields(); len(got) != 1 || got[0] != "Account.RFM_Segment__c" {
+	if got := s.CustomFields(); len(got) != 2 || got[0] != "Account.RFM_Score__c" || got[1] != "Account.RFM_Segment__c" {
 		t.Errorf("custom fields %v", got)
 	}
 }
