@@ -22,6 +22,15 @@
 // is the kit's fake Clock: session expiry, locator TTL, late commits and the
 // daily window read it, so tests never sleep.
 //
+// Faults on demand: InjectFault / InjectFaultAt (per route, per call
+// index: FaultSessionExpired, FaultDailyLimit, FaultConcurrentLimit,
+// FaultQueryTimeout, FaultServerError, FaultUnavailable,
+// FaultMaintenancePage, FaultEdgeRateLimited, FaultInvalidLocator),
+// ExpireSessions, LockRow (UNABLE_TO_LOCK_ROW per record), SetValidation,
+// SetStamp (SystemModstamp ties across a page boundary), CommitLate (rows
+// visible after a delay), FailNextBulkJob, UseAPI (start near the daily
+// limit), Stall and OnRequest (change data while a page is served).
+//
 // Seeding methods are god mode: they bypass auth, limits, FLS and
 // validation and panic on misuse.
 //
