@@ -41,7 +41,7 @@ func TestHostileServer(t *testing.T) {
 		s := newFake(t, hubspottest.Options{})
 		fields := rfmFields()
 		ensureFields(t, connect(t, s, nil), fields)
-		seedPortal(s, 300) // 30 contacts, 3 list pages
+		seedPortal(s, 400) // 40 contacts, 4 list pages: a cursor can go back and forth
 		return s, fields
 	}
 	ref, fields := portal(t)
@@ -49,7 +49,7 @@ func TestHostileServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := scores(ref)
-	if len(want) != 30 {
+	if len(want) != 40 {
 		t.Fatalf("the clean run scored %d contacts", len(want))
 	}
 	for _, tc := range hostile.Cases(listPages) {
@@ -67,8 +67,8 @@ func TestHostileServer(t *testing.T) {
 				t.Fatal("the case spoiled nothing")
 			}
 			if tc.Heals {
-				if err != nil || rep.Written != 30 {
-					t.Fatalf("a healing case: err %v, written %d of 30", err, rep.Written)
+				if err != nil || rep.Written != len(want) {
+					t.Fatalf("a healing case: err %v, written %d of %d", err, rep.Written, len(want))
 				}
 			} else {
 				if err == nil {
