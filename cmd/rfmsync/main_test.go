@@ -98,7 +98,9 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Setenv("RFMSYNC_LISTEN", "127.0.0.1:0") // the default port may be taken on a shared machine
 	dir := t.TempDir()
+	t.Setenv("RFMSYNC_STATE__PATH", filepath.Join(dir, "state.db"))
 	good := filepath.Join(dir, "good.yaml")
 	os.WriteFile(good, []byte("rfm:\n  segments:\n    preset: four\nfields:\n  segment: rfm_segment\n"), 0o600)
 	code, out, errOut := runCLI(t, "check", "--config", good)
@@ -185,6 +187,8 @@ func TestDemo(t *testing.T) {
 // the config package's stubs.
 func TestExampleConfigChecks(t *testing.T) {
 	t.Setenv("HUBSPOT_TOKEN", "pat-na1-example")
+	t.Setenv("RFMSYNC_LISTEN", "127.0.0.1:0") // the default port may be taken on a shared machine
+	t.Setenv("RFMSYNC_STATE__PATH", filepath.Join(t.TempDir(), "state.db"))
 	code, out, errOut := runCLI(t, "check", "--config", "../../config.example.yaml", "--offline")
 	if code != exitOK || !strings.Contains(out, "crm: hubspot") {
 		t.Fatalf("check of config.example.yaml: exit %d\n%s%s", code, out, errOut)

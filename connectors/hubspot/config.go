@@ -326,6 +326,21 @@ var (
 	propertyRe    = regexp.MustCompile(`^[a-z0-9_]+$`)
 )
 
+// fieldNameRe is the shape of a property rfmsync creates and writes: a
+// lower-case letter, then lower-case letters, digits and underscores, as
+// HubSpot refuses other internal names on property creation.
+var fieldNameRe = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+var _ connector.FieldNameValidator = (*Options)(nil)
+
+// ValidateFieldName implements connector.FieldNameValidator.
+func (o *Options) ValidateFieldName(name string) error {
+	if !fieldNameRe.MatchString(name) {
+		return fmt.Errorf("%q is not a HubSpot internal property name (a lower-case letter, then lower-case letters, digits, underscores)", name)
+	}
+	return nil
+}
+
 // Validate checks every option before any network call; each problem
 // names its key and none quotes a secret.
 func (o *Options) Validate() error {

@@ -121,7 +121,11 @@ func newConnector(o *Options, env connector.Env) (*Connector, error) {
 	c := &Connector{o: o, p: newPaths(o.APIVersion), now: now, loc: loc, log: log,
 		transport: crmhttp.NewTransport(o.Limits.Timeouts.crmhttp())}
 	c.budget = newBudget(o, loc)
-	auth, err := newAuth(o, c.p, now, c.transport, log)
+	var base http.RoundTripper = c.transport
+	if env.WrapTransport != nil {
+		base = env.WrapTransport(base, kindOf)
+	}
+	auth, err := newAuth(o, c.p, now, base, log)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +137,7 @@ func newConnector(o *Options, env connector.Env) (*Connector, error) {
 		Budget:      c.budget,
 		Auth:        auth,
 		Logger:      log,
-		Transport:   c.transport,
+		Transport:   base,
 		Timeouts:    o.Limits.Timeouts.crmhttp(),
 		RetryBudget: orNone(o.Limits.RetryBudget),
 		StallBudget: orNone(o.Limits.Timeouts.Stalled),
@@ -247,6 +251,11 @@ func (c *Connector) DailyRemaining() (int64, bool) {
 	r, ok := c.budget.Reported(c.now())
 	return r.Remaining, ok
 }
+
+// DailyQuota reports today's calls against the daily budget (limits.daily),
+// for the quota metrics: what HubSpot says is used when it says, else what
+// this connector counted.
+func (c *Connector) DailyQuota() (used, limit int64) { return c.budget.Usage(c.now()) }
 
 // Close implements connector.Connector.
 func (c *Connector) Close() error {

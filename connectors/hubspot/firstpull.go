@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/rfmsync/rfmsync/core/connector"
-	"github.com/rfmsync/rfmsync/core/crmerr"
 )
 
 // readList reads one page of a first pull's list phase: up to read_batch
@@ -28,15 +27,19 @@ import (
 func (c *Connector) readList(ctx context.Context, src *source, cur cursor) (connector.Page, error) {
 	var objs []object
 	exhausted := false
+	// Empty pages fill nothing, so a cursor leading back (A→B→A) would
+	// loop inside this one call; core catches loops across calls.
+	seen := map[string]bool{cur.ListAfter: true}
 	for len(objs) < c.o.ReadBatch && !exhausted {
 		resp, err := c.list(ctx, src, cur.ListAfter, min(c.o.ListPageSize, c.o.ReadBatch-len(objs)))
 		if err != nil {
 			return connector.Page{}, fmt.Errorf("list %s: %w", src.name, err)
 		}
 		next := resp.Paging.nextAfter()
-		if next != "" && next == cur.ListAfter {
-			return connector.Page{}, errors.New("list " + src.name + ": the list cursor did not move")
+		if next != "" && seen[next] {
+			return connector.Page{}, errors.New("list " + src.name + ": the list cursor went back to one already read")
 		}
+		seen[next] = true
 		objs = append(objs, resp.Results...)
 		cur.ListAfter = next
 		exhausted = next == ""
@@ -67,12 +70,10 @@ func (c *Connector) list(ctx context.Context, src *source, after string, limit i
 		q.Set("after", after)
 	}
 	var resp listResponse
-	_, err := c.http.DoJSON(ctx, http.MethodGet, c.p.list(src.object), q, nil, &resp)
-	if err == nil && len(resp.Results) > limit { // a hostile page (issue 11); rel's shape checks cover more
-		err = &crmerr.Error{Class: crmerr.Transient, Message: fmt.Sprintf(
-			"HubSpot listed %d records for a page of at most %d; nothing of it was stored", len(resp.Results), limit)}
+	if _, err := c.http.DoJSON(ctx, http.MethodGet, c.p.list(src.object), q, nil, &resp); err != nil {
+		return resp, err
 	}
-	return resp, err
+	return resp, checkResults("list", resp.Results, limit)
 }
 
 // inlineType is one legacy inline association type string of a source's
@@ -112,7 +113,7 @@ func (c *Connector) inlineCustomer(from string, o *object) (string, bool) {
 	ts := make(map[string]bool, len(block.Results))
 	for _, a := range block.Results {
 		primary, known := inlineTypes[inlineType{from, c.o.Object, a.Type}]
-		if (!known && usePrimary) || a.ID == "" {
+		if (!known && usePrimary) || !validID(string(a.ID)) {
 			return "", false
 		}
 		ts[string(a.ID)] = ts[string(a.ID)] || primary

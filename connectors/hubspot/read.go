@@ -147,8 +147,10 @@ func (c *Connector) search(ctx context.Context, src *source, cur cursor, limit i
 		Limit:        limit,
 	}
 	var resp searchResponse
-	_, err := c.http.DoJSON(ctx, http.MethodPost, c.p.search(src.object), nil, body, &resp)
-	return resp, err
+	if _, err := c.http.DoJSON(ctx, http.MethodPost, c.p.search(src.object), nil, body, &resp); err != nil {
+		return resp, err
+	}
+	return resp, checkResults("search", resp.Results, limit)
 }
 
 // checkAscending guards the keyset walk: IDs must rise strictly above the
@@ -191,6 +193,10 @@ func (c *Connector) records(ctx context.Context, src *source, objs []object, cur
 	known := map[string]string{}
 	for i := range objs {
 		o := &objs[i]
+		if !validID(o.ID) {
+			out = append(out, connector.Record{OrderID: o.ID, Problem: ProblemBadID})
+			continue
+		}
 		r := src.record(o)
 		if src.currencyProp != "" && r.Status == StatusWon && r.Problem == "" {
 			// Single-portal-currency accounts send no code: "" is the home currency.
@@ -209,7 +215,7 @@ func (c *Connector) records(ctx context.Context, src *source, objs []object, cur
 		}
 		out = append(out, r)
 		for _, m := range strings.Split(o.prop(propMerged), ";") {
-			if m = strings.TrimSpace(m); m != "" {
+			if m = strings.TrimSpace(m); validID(m) {
 				out = append(out, connector.Record{OrderID: m, Deleted: true})
 			}
 		}
@@ -220,7 +226,7 @@ func (c *Connector) records(ctx context.Context, src *source, objs []object, cur
 	}
 	maps.Copy(customers, known)
 	for i := range out {
-		if !out[i].Deleted {
+		if !out[i].Deleted && out[i].Problem != ProblemBadID {
 			out[i].Customer = connector.CustomerKey{Type: c.o.Object, ID: customers[out[i].OrderID]}
 		}
 	}

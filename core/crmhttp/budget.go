@@ -163,3 +163,20 @@ func (b *Budget) Reported(now time.Time) (Reading, bool) {
 	b.roll(now)
 	return Reading{Remaining: b.remaining, Max: b.max}, b.known
 }
+
+// Usage is this period's calls against the budget, for quota metrics: what
+// the CRM reports used when it reports (max − remaining), else the calls
+// counted here; limit is the CRM's reported maximum, else Limit.
+func (b *Budget) Usage(now time.Time) (used, limit int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.roll(now)
+	used, limit = b.used, b.cfg.Limit
+	if b.max > 0 {
+		limit = b.max
+	}
+	if b.known && limit-b.remaining > used {
+		used = limit - b.remaining
+	}
+	return used, limit
+}

@@ -3,6 +3,7 @@ package status
 import (
 	_ "embed"
 	"fmt"
+	"github.com/rfmsync/rfmsync/core/state"
 	"html/template"
 	"maps"
 	"net/http"
@@ -30,6 +31,13 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 	"pct":  func(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) },
 	"days": func(f float64) string { return trimFloat(f) },
 	"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"calls": func(m map[string]int64) int64 {
+		var n int64
+		for _, v := range m {
+			n += v
+		}
+		return n
+	},
 }).Parse(pageHTML))
 
 // servePage renders the dashboard; ?moves= picks the period of the second
@@ -59,6 +67,13 @@ type pageView struct {
 	PeriodMoves moveView
 	Periods     []periodLink
 	Recent      []runRow
+}
+
+// HistoryNewest is the persisted run history, newest first, at most 30.
+func (v pageView) HistoryNewest() []state.RunRecord {
+	out := slices.Clone(v.RunHistory)
+	slices.Reverse(out)
+	return out[:min(len(out), 30)]
 }
 
 type segRow struct {
