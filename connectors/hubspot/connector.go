@@ -125,7 +125,7 @@ func newConnector(o *Options, env connector.Env) (*Connector, error) {
 	if env.WrapTransport != nil {
 		base = env.WrapTransport(base, kindOf)
 	}
-	auth, err := newAuth(o, c.p, now, base, log)
+	auth, err := newAuth(o, c.p, now, base, log, env)
 	if err != nil {
 		return nil, err
 	}

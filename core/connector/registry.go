@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+
+	"github.com/rfmsync/rfmsync/core/crmhttp"
 	"sort"
 	"sync"
 )
@@ -50,6 +52,13 @@ type Env struct {
 	// core can observe every attempt (metrics, debug logs); kind names a
 	// request's call kind as CallCounter names it.
 	WrapTransport func(base http.RoundTripper, kind func(*http.Request) string) http.RoundTripper
+	// Breaker, when set, is the persisted login breaker: a connector hands
+	// it to its credential (crmhttp) so a refused login is not tried again
+	// by later runs until the credentials in the config change.
+	Breaker crmhttp.Breaker
+	// TokenStore, when set, keeps a refresh token the CRM rotated, so a
+	// restart after rotation still logs in (persisted 0600 by core).
+	TokenStore crmhttp.TokenStore
 }
 
 // Registration is one connector's entry in the registry.
