@@ -2,10 +2,9 @@ package connector
 
 import (
 	"fmt"
+	"github.com/rfmsync/rfmsync/core/crmhttp"
 	"log/slog"
 	"net/http"
-
-	"github.com/rfmsync/rfmsync/core/crmhttp"
 	"sort"
 	"sync"
 )
@@ -52,13 +51,13 @@ type Env struct {
 	// core can observe every attempt (metrics, debug logs); kind names a
 	// request's call kind as CallCounter names it.
 	WrapTransport func(base http.RoundTripper, kind func(*http.Request) string) http.RoundTripper
-	// Breaker, when set, is the persisted login breaker: a connector hands
-	// it to its credential (crmhttp) so a refused login is not tried again
-	// by later runs until the credentials in the config change.
+	// Tokens keeps a rotated refresh token across restarts (the state
+	// file); nil when the command has no state open.
+	Tokens crmhttp.TokenStore
+	// Breaker remembers a refused login across runs (the state file), so
+	// no later run logs in again with the same credentials; nil when the
+	// command has no state open.
 	Breaker crmhttp.Breaker
-	// TokenStore, when set, keeps a refresh token the CRM rotated, so a
-	// restart after rotation still logs in (persisted 0600 by core).
-	TokenStore crmhttp.TokenStore
 }
 
 // Registration is one connector's entry in the registry.
