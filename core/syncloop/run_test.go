@@ -500,3 +500,29 @@ func TestLowQuotaPutsOffScans(t *testing.T) {
 		t.Errorf("with quota back: skipped %v, scans %v", rep.QuotaSkipped, rep.Scans)
 	}
 }
+
+// The printed report names segments by label, as the page and the demo do.
+func TestReportPrintsSegmentLabels(t *testing.T) {
+	e := newEnv(t)
+	rep, err := e.run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	rep.Print(&b)
+	out := b.String()
+	for id := range rep.Segments {
+		label := ""
+		for _, r := range e.opts.Params.Segments.Rules() {
+			if r.ID == id {
+				label = r.Label
+			}
+		}
+		if label == "" || label == id {
+			continue
+		}
+		if !strings.Contains(out, "  "+label) || strings.Contains(out, "  "+id+" ") {
+			t.Errorf("segment %s printed by id, want its label %q:\n%s", id, label, out)
+		}
+	}
+}
