@@ -10,12 +10,15 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/rfmsync/rfmsync/core/config"
+	"github.com/rfmsync/rfmsync/core/connector"
 	"github.com/rfmsync/rfmsync/core/status"
 	"github.com/rfmsync/rfmsync/core/syncloop"
 )
@@ -25,9 +28,10 @@ func init() {
 }
 
 func runDaemon(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("run", "--config FILE [--now]", stdout, stderr)
+	fs := newFlags("run", "--config FILE [--now] [--log-format text|json] [--log-level LEVEL]", stdout, stderr)
 	load := configFlag(fs, "config file (required)")
 	now := fs.Bool("now", false, "also run one sync right away")
+	lf := addLogFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -35,16 +39,92 @@ func runDaemon(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr)
-	s, err := openSyncer(cfg, log)
+	log, err := lf.logger(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	board, err := newBoard(cfg, log)
+	if err != nil {
+		return err
+	}
+	s, err := openSyncerObserved(cfg, log, board.Metrics().ObserveCall)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	board.SetHistory(s.db.History)
+	board.SetStateCheck(s.db.Ping)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	d := &daemon{syncer: s, board: status.NewBoard(), log: log}
+	d := &daemon{syncer: s, board: board, log: log}
 	return d.serve(ctx, cfg.Schedule.Cron, cfg.Location(), cfg.Listen, *now)
+}
+
+// newBoard builds the status board of cfg: metrics naming the build and
+// connector, every configured segment declared, the access policy, and a
+// warning when the page is reachable from outside without a token.
+func newBoard(cfg *config.Config, log *slog.Logger) (*status.Board, error) {
+	b := status.NewBoard()
+	m := status.NewMetrics(version, cfg.CRM.Type)
+	m.DeclareSegments(segmentIDs(cfg))
+	b.SetMetrics(m)
+	b.SetMaxFailures(cfg.Status.UnreadyAfterFailures)
+	a := status.Access{ShowRecordIDs: cfg.Status.ShowRecordIDs}
+	if cfg.Status.TokenFile != "" {
+		tok, err := readToken(cfg.Status.TokenFile)
+		if err != nil {
+			return nil, err
+		}
+		a.Token = tok
+	}
+	b.SetAccess(a)
+	if cfg.Listen != "" && a.Token == "" && !loopback(cfg.Listen) {
+		log.Warn("the status page listens beyond loopback without a token: anyone who reaches it sees segment figures and metrics; set status.token_file",
+			"listen", cfg.Listen)
+	}
+	return b, nil
+}
+
+// segmentIDs lists every segment a run can report, for metrics at start-up.
+func segmentIDs(cfg *config.Config) []string {
+	var ids []string
+	for _, r := range cfg.Params().Segments.Rules() {
+		ids = append(ids, r.ID)
+	}
+	if p := cfg.Params(); p.NewCustomerDays > 0 {
+		ids = append(ids, p.NewSegment.ID)
+	}
+	if in := cfg.Inactive(); in.Mode == config.InactiveLabel {
+		ids = append(ids, in.Segment.ID)
+	}
+	return ids
+}
+
+// readToken reads a bearer token file; an empty one is a config error,
+// since it would silently turn the protection off.
+func readToken(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", usagef("config: status.token_file: %v", err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" || strings.ContainsAny(tok, " \t\r\n") {
+		return "", usagef("config: status.token_file: %s must hold one token on one line", path)
+	}
+	return tok, nil
+}
+
+// loopback reports whether a listen address only accepts local connections.
+func loopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // daemon runs syncs on a schedule, never two at once, and survives a
@@ -83,6 +163,7 @@ func (d *daemon) job(ctx context.Context) cron.Job {
 		if err != nil {
 			run.Error = err.Error()
 		}
+		d.observeQuota()
 	}))
 }
 
@@ -106,6 +187,7 @@ func (d *daemon) serve(ctx context.Context, spec string, loc *time.Location, lis
 		d.log.Info("status page", "url", "http://"+ln.Addr().String()+"/")
 	}
 	c.Start()
+	d.observeQuota()
 	d.board.SetNext(c.Entry(id).Next)
 	d.log.Info("scheduled", "cron", spec, "timezone", loc.String(), "next", c.Entry(id).Next)
 	if asof, ok := syncloop.Interrupted(d.db); ok && !now {
@@ -127,6 +209,7 @@ func (d *daemon) serve(ctx context.Context, spec string, loc *time.Location, lis
 			done = true
 		case <-tick.C:
 			d.board.SetNext(c.Entry(id).Next)
+			d.observeQuota()
 		}
 	}
 	d.log.Info("stopping: waiting for a running sync to finish its batch")
@@ -141,6 +224,26 @@ func (d *daemon) serve(ctx context.Context, spec string, loc *time.Location, lis
 	}
 	d.log.Info("stopped")
 	return nil
+}
+
+// dailyQuota is implemented by connectors that count today's calls
+// against a daily budget.
+type dailyQuota interface {
+	DailyQuota() (used, limit int64)
+}
+
+// observeQuota copies the connector's quota figures into the metrics.
+func (d *daemon) observeQuota() {
+	used, limit, remaining := int64(0), int64(0), int64(-1)
+	if q, ok := d.conn.(dailyQuota); ok {
+		used, limit = q.DailyQuota()
+	}
+	if q, ok := d.conn.(connector.QuotaReporter); ok {
+		if n, known := q.DailyRemaining(); known {
+			remaining = n
+		}
+	}
+	d.board.Metrics().SetQuota(used, limit, remaining)
 }
 
 // cronLogger adapts slog to cron's logger.

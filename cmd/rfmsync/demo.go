@@ -25,8 +25,9 @@ func init() {
 }
 
 // demoConfig is the config the demo runs with: every field but recency_days
-// mapped, HubSpot's Professional tier pacing, and rescans due every minute
-// so the second sync shows deletions and re-assignments.
+// mapped, HubSpot's Professional tier pacing, and the default cadences of the
+// periodic scans: the week between the syncs makes the deletion scan, the
+// association rescan and the repair pass fall due, as in production.
 const demoConfig = `
 state:
   path: %s
@@ -40,9 +41,6 @@ crm:
     sources: [deals]
     limits: {ten_second: 190, daily: 625000}
     search_lag: 1m
-    deletion_scan_every: 1m
-    association_rescan_every: 1m
-    repair_every: 1m
     property_group: rfm
 fields:
   r: rfm_r
@@ -58,16 +56,22 @@ fields:
 `
 
 func runDemo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("demo", "[--contacts N] [--deals N] [--state-dir DIR] [--listen ADDR]", stdout, stderr)
+	fs := newFlags("demo", "[--contacts N] [--deals N] [--state-dir DIR] [--listen ADDR] [--serve]", stdout, stderr)
 	contacts := fs.Int("contacts", 3000, "contacts in the generated base")
 	deals := fs.Int("deals", 9000, "deals over three years")
-	dir := fs.String("state-dir", "", "keep the state file here (default: a temporary directory)")
-	listen := fs.String("listen", "", "after the syncs, serve the status dashboard here (e.g. 127.0.0.1:9464) until interrupted")
+	dir := fs.String("state-dir", "", "keep the state file here (default: a temporary directory; with --serve, where the config file is written)")
+	listen := fs.String("listen", "", "after the syncs, serve the status dashboard here (e.g. 127.0.0.1:9464) until interrupted; with --serve, the listen of the printed config")
+	serve := fs.Bool("serve", false, "a playground: keep the fake HubSpot running, write a ready config pointing at it, print it and wait for Ctrl-C (no syncs are run: try check, fields ensure, once --dry-run, run yourself)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *contacts < 10 || *deals < *contacts {
 		return usagef("want --contacts ≥ 10 and --deals ≥ --contacts")
+	}
+	if *serve {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return servePlayground(ctx, playgroundSpec{contacts: *contacts, deals: *deals, dir: *dir, listen: *listen}, stdout, nil)
 	}
 	var ln net.Listener
 	if *listen != "" {
@@ -122,11 +126,12 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	}
 	for i, step := range []string{"first sync: everything is new", "second sync, after a week of CRM work"} {
 		if i == 1 {
-			c := demo.Mutate(srv, base, 7, srv.Now())
+			weekStart := srv.Now()
+			c := demo.Work(srv, base, 7, 7)
 			edited := demo.EditSegment(srv, base, "rfm_segment")
-			fmt.Fprintf(stdout, "\nchanged in HubSpot: %d new deals, %d amounts corrected, %d deals lost, %d deals deleted, %d deals moved to another contact, %d contact deleted, and a person overwrote the segment of contact %s\n",
-				c.NewDeals, c.AmountsChanged, c.Lost, c.Archived, c.Reassigned, c.ContactsDeleted, edited)
-			// Two minutes pass on the fake's clock: past the search lag, and the rescans fall due.
+			fmt.Fprintf(stdout, "\na week of work in HubSpot (%s to %s): %d new deals, %d amounts corrected, %d deals lost, %d deals deleted, %d deals moved to another contact, %d contact deleted, and a person overwrote the segment of contact %s\n",
+				weekStart.Format("Jan 2"), srv.Now().Format("Jan 2"), c.NewDeals, c.AmountsChanged, c.Lost, c.Archived, c.Reassigned, c.ContactsDeleted, edited)
+			// Two more minutes: past the search lag, so search sees the last edit.
 			srv.Advance(2 * time.Minute)
 		}
 		fmt.Fprintf(stdout, "\n== %s ==\n", step)
@@ -137,7 +142,8 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 			rec.Error = err.Error()
 		}
 		board.Record(rec)
-		rep.Print(stdout)
+		fmt.Fprintf(stdout, "as of %s\n", rep.AsOf.Time().Format("2006-01-02 15:04 MST"))
+		printDemoRun(stdout, rep)
 		fmt.Fprintf(stdout, "took %s\n", time.Since(runStart).Round(time.Millisecond))
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/rfmsync/rfmsync/core/config"
 	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/crmhttp"
 	"github.com/rfmsync/rfmsync/core/syncloop"
 )
 
@@ -19,31 +21,71 @@ func init() {
 func runFields(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "ensure" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintln(stdout, "Usage: rfmsync fields ensure --config FILE [--dry-run]")
+			fs, _ := fieldsFlags(stdout, stderr)
+			fs.Usage()
 			return nil
 		}
-		return usagef("usage: rfmsync fields ensure --config FILE [--dry-run]")
+		return usagef("usage: rfmsync fields ensure --config FILE [--dry-run] [--json]")
 	}
-	fs := newFlags("fields ensure", "--config FILE [--dry-run]", stdout, stderr)
-	load := configFlag(fs, "config file (required)")
-	dry := fs.Bool("dry-run", false, "report what would be created or changed, change nothing")
+	fs, f := fieldsFlags(stdout, stderr)
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	cfg, err := load()
+	cfg, err := f.load()
 	if err != nil {
 		return err
 	}
-	conn, err := newConnector(cfg, newLogger(stderr))
+	log, err := f.log.logger(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	conn, err := newConnector(cfg, log)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	actions, err := ensureFields(ctx, cfg, conn, !*dry)
-	printFieldActions(stdout, actions, *dry)
+	actions, err := ensureFields(ctx, cfg, conn, !*f.dry)
+	if *f.json {
+		res := fieldsResult{DryRun: *f.dry, Actions: actions}
+		if res.Actions == nil {
+			res.Actions = []connector.FieldAction{}
+		}
+		if err != nil {
+			res.Error = crmhttp.RedactString(err.Error())
+		}
+		if jerr := writeJSON(stdout, res); jerr != nil {
+			return jerr
+		}
+		return err
+	}
+	printFieldActions(stdout, actions, *f.dry)
 	return err
+}
+
+type fieldsOpts struct {
+	load      func() (*config.Config, error)
+	dry, json *bool
+	log       logFlags
+}
+
+// fieldsFlags is the flag set of fields ensure; --help lists every flag.
+func fieldsFlags(stdout, stderr io.Writer) (*flag.FlagSet, fieldsOpts) {
+	fs := newFlags("fields ensure", "--config FILE [--dry-run] [--json] [--log-format text|json] [--log-level LEVEL]", stdout, stderr)
+	var f fieldsOpts
+	f.load = configFlag(fs, "config file (required)")
+	f.dry = fs.Bool("dry-run", false, "report what would be created or changed, change nothing")
+	f.json = fs.Bool("json", false, "print the actions as one JSON object")
+	f.log = addLogFlags(fs)
+	return fs, f
+}
+
+// fieldsResult is what fields ensure --json prints.
+type fieldsResult struct {
+	DryRun  bool                    `json:"dry_run"`
+	Actions []connector.FieldAction `json:"actions"`
+	Error   string                  `json:"error,omitempty"`
 }
 
 // ensureFields runs the connector's field setup for every mapped output.

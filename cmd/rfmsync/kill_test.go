@@ -22,7 +22,7 @@ import (
 
 // childArgsEnv carries the arguments of a child rfmsync process: the test
 // binary re-executes itself as the real command, so it can be SIGKILLed.
-const childArgsEnv = "RFMSYNC_TEST_CHILD_ARGS"
+const childArgsEnv = "RFMSYNCTEST_CHILD_ARGS" // not RFMSYNC_: that prefix is config overrides only
 
 func TestMain(m *testing.M) {
 	if args := os.Getenv(childArgsEnv); args != "" {

@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runCLI runs the command in-process and returns its exit code and output.
@@ -63,6 +65,9 @@ func TestScoreEmbeddedSample(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if !strings.Contains(errOut, "Champions") || !strings.Contains(errOut, "avg order") {
+		t.Errorf("the sample's segment table is missing from stderr:\n%s", errOut)
+	}
 	if len(lines) < 300 || !strings.Contains(errOut, "embedded sample") {
 		t.Fatalf("sample scored %d rows; stderr %s", len(lines)-1, errOut)
 	}
@@ -93,7 +98,9 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Setenv("RFMSYNC_LISTEN", "127.0.0.1:0") // the default port may be taken on a shared machine
 	dir := t.TempDir()
+	t.Setenv("RFMSYNC_STATE__PATH", filepath.Join(dir, "state.db"))
 	good := filepath.Join(dir, "good.yaml")
 	os.WriteFile(good, []byte("rfm:\n  segments:\n    preset: four\nfields:\n  segment: rfm_segment\n"), 0o600)
 	code, out, errOut := runCLI(t, "check", "--config", good)
@@ -137,19 +144,39 @@ func TestDemo(t *testing.T) {
 	for _, want := range []string{
 		"rfm_segment                  create (enumeration/select)",
 		"== first sync: everything is new ==", "== second sync, after a week of CRM work ==",
-		"segments:", "moves:", "re-read deals:", "API calls:", "demo finished",
+		"Champions", "Can't Lose Them", "revenue", "customers moved (from → to):", "re-read deals:",
+		"ran deletion scan of deals, order re-read of deals, repair pass", "API calls:", "demo finished",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
 	}
+	// Labels, not ids; the first sync's moves are its segment table, not printed again.
+	for _, unwanted := range []string{"loyal_customers", "cant_lose_them", "changes by segment"} {
+		if strings.Contains(out, unwanted) {
+			t.Errorf("demo output shows %q", unwanted)
+		}
+	}
+	if n := strings.Count(out, "customers moved (from → to)"); n != 1 {
+		t.Errorf("moves printed %d times, want once (the second sync)", n)
+	}
+	// The week of CRM work is a week on the clock.
+	var asof []time.Time
+	for _, m := range regexp.MustCompile(`(?m)^as of (.+)$`).FindAllStringSubmatch(out, -1) {
+		at, err := time.Parse("2006-01-02 15:04 MST", m[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		asof = append(asof, at)
+	}
+	if len(asof) != 2 || asof[1].Sub(asof[0]) < 7*24*time.Hour || asof[1].Sub(asof[0]) > 7*24*time.Hour+time.Hour {
+		t.Errorf("syncs as of %v, want a week apart", asof)
+	}
 	// The second sync writes only what changed: fewer customers than the first.
 	var written []int
-	for _, line := range strings.Split(out, "\n") {
-		var n, calls int
-		if _, err := fmt.Sscanf(line, "written: %d customers in %d calls", &n, &calls); err == nil {
-			written = append(written, n)
-		}
+	for _, m := range regexp.MustCompile(`written: ([\d,]+) customers`).FindAllStringSubmatch(out, -1) {
+		n, _ := strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
+		written = append(written, n)
 	}
 	if len(written) != 2 || written[0] == 0 || written[1] >= written[0] {
 		t.Errorf("written per sync = %v, want a full first sync and a smaller second one", written)
@@ -160,6 +187,8 @@ func TestDemo(t *testing.T) {
 // the config package's stubs.
 func TestExampleConfigChecks(t *testing.T) {
 	t.Setenv("HUBSPOT_TOKEN", "pat-na1-example")
+	t.Setenv("RFMSYNC_LISTEN", "127.0.0.1:0") // the default port may be taken on a shared machine
+	t.Setenv("RFMSYNC_STATE__PATH", filepath.Join(t.TempDir(), "state.db"))
 	code, out, errOut := runCLI(t, "check", "--config", "../../config.example.yaml", "--offline")
 	if code != exitOK || !strings.Contains(out, "crm: hubspot") {
 		t.Fatalf("check of config.example.yaml: exit %d\n%s%s", code, out, errOut)

@@ -17,7 +17,7 @@ type scoring struct {
 // loadConfig reads and validates a config file; every problem is a usage
 // error (exit 2) raised before anything touches state or a CRM.
 func loadConfig(path string) (*config.Config, error) {
-	cfg, err := config.Load(path, os.LookupEnv)
+	cfg, err := config.LoadEnv(path, os.Environ())
 	if err != nil {
 		return nil, usageError{err}
 	}
@@ -41,7 +41,7 @@ func loadScoring(path string) (scoring, error) {
 	cfg := config.Default()
 	if path != "" {
 		var err error
-		if cfg, err = config.LoadOffline(path, os.LookupEnv); err != nil {
+		if cfg, err = config.LoadOfflineEnv(path, os.Environ()); err != nil {
 			return scoring{}, usageError{err}
 		}
 	}

@@ -4,12 +4,16 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
+
+	"github.com/rfmsync/rfmsync/core/callobs"
 
 	"github.com/rfmsync/rfmsync/core/config"
 	"github.com/rfmsync/rfmsync/core/connector"
 	"github.com/rfmsync/rfmsync/core/rfm"
 	"github.com/rfmsync/rfmsync/core/state"
+	"github.com/rfmsync/rfmsync/core/status"
 	"github.com/rfmsync/rfmsync/core/syncloop"
 )
 
@@ -26,14 +30,21 @@ type syncer struct {
 // openSyncer validates everything before touching a CRM: config first (exit
 // 2), then the state lock, then the connector's own options.
 func openSyncer(cfg *config.Config, log *slog.Logger) (*syncer, error) {
+	return openSyncerObserved(cfg, log, nil)
+}
+
+// openSyncerObserved is openSyncer with an observer of every CRM call (the
+// daemon's metrics).
+func openSyncerObserved(cfg *config.Config, log *slog.Logger, obs callobs.Observer) (*syncer, error) {
 	if cfg.Connector() == nil {
 		return nil, usagef("config: crm.type: no connector configured (registered: %v)", connector.Names())
 	}
-	db, err := state.Open(cfg.State.Path, state.Options{LockTimeout: cfg.State.LockTimeout})
+	db, err := state.Open(cfg.State.Path, state.Options{LockTimeout: cfg.State.LockTimeout,
+		Notice: func(msg string) { log.Warn(msg) }})
 	if err != nil {
 		return nil, err
 	}
-	conn, err := newConnector(cfg, log)
+	conn, err := newObservedConnector(cfg, log, obs)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -43,12 +54,22 @@ func openSyncer(cfg *config.Config, log *slog.Logger) (*syncer, error) {
 
 // newConnector builds the configured connector.
 func newConnector(cfg *config.Config, log *slog.Logger) (connector.Connector, error) {
+	return newObservedConnector(cfg, log, nil)
+}
+
+// newObservedConnector builds the connector with every CRM call watched:
+// logged at debug with a request id, and handed to obs when set.
+func newObservedConnector(cfg *config.Config, log *slog.Logger, obs callobs.Observer) (connector.Connector, error) {
 	opts := cfg.Connector()
 	if opts == nil {
 		return nil, usagef("config: crm.type: no connector configured (registered: %v)", connector.Names())
 	}
+	name := cfg.CRM.Type
 	conn, err := opts.New(connector.Env{Logger: log,
-		Fields: syncloop.FieldSpecs(cfg.FieldMap(), cfg.Params(), cfg.RFM.WindowDays, inactive(cfg))})
+		Fields: syncloop.FieldSpecs(cfg.FieldMap(), cfg.Params(), cfg.RFM.WindowDays, inactive(cfg)),
+		WrapTransport: func(base http.RoundTripper, kind func(*http.Request) string) http.RoundTripper {
+			return callobs.Transport(base, name, kind, obs, log)
+		}})
 	if err != nil {
 		return nil, fmt.Errorf("%s connector: %w", cfg.CRM.Type, err)
 	}
@@ -84,16 +105,49 @@ func (s *syncer) options(asof time.Time, dry bool) syncloop.Options {
 	}
 }
 
-// once runs one sync and logs its outcome.
-func (s *syncer) once(ctx context.Context, asof time.Time, dry bool) (*syncloop.Report, error) {
+// once runs one sync, logs one summary line with its figures and, for a
+// real run, appends it to the state file's run history, also when it
+// fails before scoring or panics.
+func (s *syncer) once(ctx context.Context, asof time.Time, dry bool) (rep *syncloop.Report, err error) {
 	start := time.Now()
-	rep, err := syncloop.Run(ctx, s.options(asof, dry))
-	attrs := []any{"duration", time.Since(start).Round(time.Millisecond), "scored", rep.Scored,
-		"written", rep.Written, "rejected", rep.Rejected, "api_calls", rep.TotalCalls()}
+	defer func() {
+		if p := recover(); p != nil {
+			s.remember(start, rep, dry, fmt.Errorf("panic: %v", p))
+			panic(p)
+		}
+	}()
+	rep, err = syncloop.Run(ctx, s.options(asof, dry))
 	if err != nil {
-		s.log.Error("sync failed", append(attrs, "err", err)...)
-		return rep, fmt.Errorf("sync: %w", err)
+		err = fmt.Errorf("sync: %w", err)
 	}
-	s.log.Info("sync finished", attrs...)
-	return rep, nil
+	s.remember(start, rep, dry, err)
+	return rep, err
+}
+
+// remember logs the run's summary line and records it in the history.
+func (s *syncer) remember(start time.Time, rep *syncloop.Report, dry bool, err error) {
+	rec := status.RecordOf(start, time.Now(), rep, err)
+	attrs := []any{"result", rec.Result, "dry_run", dry, "duration", time.Since(start).Round(time.Millisecond),
+		"asof", rec.AsOf, "pulled", sum(rec.Pulled), "skipped", sum(rec.Skipped), "scored", rec.Scored,
+		"moves", rec.Moves, "changed", rec.Changed, "written", rec.Written, "rejected", rec.Rejected,
+		"not_found", rec.NotFound, "deferred", rec.Deferred, "api_calls", sum(rec.APICalls)}
+	if err != nil {
+		s.log.Error("sync failed", append(attrs, "error_class", rec.ErrorClass, "err", err)...)
+	} else {
+		s.log.Info("sync finished", attrs...)
+	}
+	if dry {
+		return
+	}
+	if herr := s.db.AppendRun(rec, s.cfg.Status.HistoryRuns); herr != nil {
+		s.log.Warn("run history not saved", "err", herr)
+	}
+}
+
+func sum[V int | int64](m map[string]V) V {
+	var n V
+	for _, v := range m {
+		n += v
+	}
+	return n
 }

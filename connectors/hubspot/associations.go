@@ -37,13 +37,27 @@ func (c *Connector) customers(ctx context.Context, from string, ids []string) (m
 		if err != nil {
 			return nil, fmt.Errorf("read %s→%s associations: %w", from, c.o.Object, err)
 		}
+		op := fmt.Sprintf("read %s→%s associations", from, c.o.Object)
+		if err := checkResults(op, resp.Results, len(batch)); err != nil {
+			return nil, err
+		}
+		// Every input must be answered, by a result or by an error naming
+		// it: one simply left out would be stored as "no customer".
+		answered := make(map[string]bool, len(batch))
 		for _, r := range resp.Results {
 			id := string(r.From.ID)
+			if _, asked := sent[id]; !asked {
+				continue // not a record asked for: nothing to attribute
+			}
+			answered[id] = true
 			if targets[id] == nil {
 				targets[id] = map[string]bool{}
 			}
 			for _, t := range r.To {
 				tid := string(t.ToObjectID)
+				if !validID(tid) {
+					continue // not a HubSpot ID: cannot be a customer
+				}
 				targets[id][tid] = targets[id][tid] || c.isPrimary(from, t.AssociationTypes)
 			}
 			if next := r.Paging.nextAfter(); next != "" && next != sent[id] {
@@ -56,6 +70,14 @@ func (c *Connector) customers(ctx context.Context, from string, ids []string) (m
 				// that would detach the order. The run stops and the next retries.
 				return nil, &crmerr.Error{Class: crmerr.Transient, Status: http.StatusMultiStatus, Code: e.Category,
 					Message: fmt.Sprintf("read %s→%s associations: a record failed: %s", from, c.o.Object, crmhttp.RedactString(e.Message))}
+			}
+			for _, id := range append(e.Context["fromObjectId"], e.Context["ids"]...) {
+				answered[id] = true
+			}
+		}
+		for id := range sent {
+			if !answered[id] {
+				return nil, shapeError(op, fmt.Sprintf("record %q is neither in the results nor in the errors", id))
 			}
 		}
 	}

@@ -228,6 +228,26 @@ type LimitOptions struct {
 	AssociationsTenSecond int    `koanf:"associations_ten_second"`
 	Daily                 int    `koanf:"daily"`
 	DailyResetTimezone    string `koanf:"daily_reset_timezone"`
+	// RetryBudget bounds one call's retries of transient failures (5xx,
+	// 429 bursts, timeouts) by time; a call that still fails ends the run,
+	// which the daemon retries after a backoff.
+	RetryBudget time.Duration  `koanf:"retry_budget"`
+	Timeouts    TimeoutOptions `koanf:"timeouts"`
+}
+
+// TimeoutOptions bound one HTTP attempt (see crmhttp.Timeouts).
+type TimeoutOptions struct {
+	Connect        time.Duration `koanf:"connect"`
+	ResponseHeader time.Duration `koanf:"response_header"`
+	IdleRead       time.Duration `koanf:"idle_read"`
+	Attempt        time.Duration `koanf:"attempt"`
+	// Stalled bounds the time one call may lose to attempts that timed out
+	// before it fails.
+	Stalled time.Duration `koanf:"stalled"`
+}
+
+func (t TimeoutOptions) crmhttp() crmhttp.Timeouts {
+	return crmhttp.Timeouts{Connect: t.Connect, ResponseHeader: t.ResponseHeader, IdleRead: t.IdleRead, Attempt: t.Attempt}
 }
 
 // hooks are test seams, never set from configuration.
@@ -241,11 +261,14 @@ type hooks struct {
 // after decoding, because the decoder merges into existing ones.
 func defaultOptions() Options {
 	return Options{
-		BaseURL:                DefaultBaseURL,
-		APIVersion:             DefaultAPIVersion,
-		Deals:                  DealOptions{AmountProperty: "amount_in_home_currency", ClosedAtProperty: "closedate"},
-		Orders:                 OrderOptions{AmountProperty: "hs_total_price", ClosedAtProperty: "hs_external_created_date", SubtractRefunds: true},
-		Limits:                 LimitOptions{TenSecond: DefaultTenSecond, SearchPerSecond: DefaultSearchPerSecond, AssociationsTenSecond: DefaultAssociationsTenSecond, Daily: DefaultDaily, DailyResetTimezone: "UTC"},
+		BaseURL:    DefaultBaseURL,
+		APIVersion: DefaultAPIVersion,
+		Deals:      DealOptions{AmountProperty: "amount_in_home_currency", ClosedAtProperty: "closedate"},
+		Orders:     OrderOptions{AmountProperty: "hs_total_price", ClosedAtProperty: "hs_external_created_date", SubtractRefunds: true},
+		Limits: LimitOptions{TenSecond: DefaultTenSecond, SearchPerSecond: DefaultSearchPerSecond, AssociationsTenSecond: DefaultAssociationsTenSecond, Daily: DefaultDaily, DailyResetTimezone: "UTC",
+			RetryBudget: crmhttp.DefaultRetryBudget, Timeouts: TimeoutOptions{Connect: crmhttp.DefaultConnectTimeout,
+				ResponseHeader: crmhttp.DefaultResponseHeaderTimeout, IdleRead: crmhttp.DefaultIdleReadTimeout,
+				Attempt: crmhttp.DefaultAttemptTimeout, Stalled: crmhttp.DefaultStallBudget}},
 		SearchLag:              DefaultSearchLag,
 		DeletionScanEvery:      DefaultDeletionScanEvery,
 		AssociationRescanEvery: DefaultAssociationRescanEvery,
@@ -302,6 +325,21 @@ var (
 	currencyRe    = regexp.MustCompile(`^[A-Z]{3}$`)
 	propertyRe    = regexp.MustCompile(`^[a-z0-9_]+$`)
 )
+
+// fieldNameRe is the shape of a property rfmsync creates and writes: a
+// lower-case letter, then lower-case letters, digits and underscores, as
+// HubSpot refuses other internal names on property creation.
+var fieldNameRe = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+var _ connector.FieldNameValidator = (*Options)(nil)
+
+// ValidateFieldName implements connector.FieldNameValidator.
+func (o *Options) ValidateFieldName(name string) error {
+	if !fieldNameRe.MatchString(name) {
+		return fmt.Errorf("%q is not a HubSpot internal property name (a lower-case letter, then lower-case letters, digits, underscores)", name)
+	}
+	return nil
+}
 
 // Validate checks every option before any network call; each problem
 // names its key and none quotes a secret.
@@ -443,6 +481,18 @@ func (o *Options) validateLimits(bad func(key, format string, args ...any)) {
 	}
 	if l.Daily < 1 {
 		bad("limits.daily", "want the account's daily limit, such as 250000, got %d", l.Daily)
+	}
+	for _, d := range []struct {
+		key    string
+		v, min time.Duration
+	}{{"limits.retry_budget", l.RetryBudget, 0}, {"limits.timeouts.connect", l.Timeouts.Connect, 100 * time.Millisecond},
+		{"limits.timeouts.response_header", l.Timeouts.ResponseHeader, 100 * time.Millisecond},
+		{"limits.timeouts.idle_read", l.Timeouts.IdleRead, 100 * time.Millisecond},
+		{"limits.timeouts.attempt", l.Timeouts.Attempt, 100 * time.Millisecond},
+		{"limits.timeouts.stalled", l.Timeouts.Stalled, 0}} {
+		if d.v < d.min || d.v > time.Hour {
+			bad(d.key, "want a duration from %v to 1h, got %v", d.min, d.v)
+		}
 	}
 	if _, err := time.LoadLocation(l.DailyResetTimezone); err != nil || l.DailyResetTimezone == "" {
 		bad("limits.daily_reset_timezone", "want the account's IANA time zone, such as Europe/Berlin, got %q", l.DailyResetTimezone)

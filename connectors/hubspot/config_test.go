@@ -80,6 +80,8 @@ limits:
   search_per_second: 5
   daily: 625000
   daily_reset_timezone: Europe/Berlin
+  retry_budget: 5m
+  timeouts: {connect: 3s, response_header: 20s, idle_read: 5s, attempt: 1m, stalled: 10s}
 search_lag: 2m
 deletion_scan_every: 12h
 association_rescan_every: 2d
@@ -94,7 +96,9 @@ first_pull: search
 	if o.clientSecret != "s3cret" || o.refreshToken != "rt" || o.APIVersion != "2026-03" ||
 		len(o.Deals.WonStages["12345678"]) != 2 || o.Orders.SubtractRefunds || o.Limits.TenSecond != 190 ||
 		o.AssociationRescanEvery != 48*time.Hour || o.RepairEvery != 0 || o.PageSize != 100 || o.attribution() != AttributionLowestID ||
-		o.FirstPull != FirstPullSearch {
+		o.FirstPull != FirstPullSearch || o.Limits.RetryBudget != 5*time.Minute ||
+		o.Limits.Timeouts != (TimeoutOptions{Connect: 3 * time.Second, ResponseHeader: 20 * time.Second,
+			IdleRead: 5 * time.Second, Attempt: time.Minute, Stalled: 10 * time.Second}) {
 		t.Errorf("decoded %#v", *o)
 	}
 	if p := newPaths(o.APIVersion); p.search("deals") != "/crm/objects/2026-03/deals/search" ||
@@ -126,6 +130,8 @@ func TestConfigErrorsNameKeys(t *testing.T) {
 		{"http elsewhere", "token: x\nobject: contacts\nbase_url: http://api.hubapi.com\n", []string{"crm.hubspot.base_url"}},
 		{"limits", "token: x\nobject: contacts\nlimits: {ten_second: 1000, search_per_second: 10, daily: 0, daily_reset_timezone: Mars/Olympus}\n",
 			[]string{"crm.hubspot.limits.ten_second", "crm.hubspot.limits.search_per_second", "crm.hubspot.limits.daily", "crm.hubspot.limits.daily_reset_timezone"}},
+		{"timeouts", "token: x\nobject: contacts\nlimits: {retry_budget: -1s, timeouts: {connect: 0s, idle_read: 2h, stalled: 1h1m}}\n",
+			[]string{"crm.hubspot.limits.retry_budget", "crm.hubspot.limits.timeouts.connect", "crm.hubspot.limits.timeouts.idle_read", "crm.hubspot.limits.timeouts.stalled"}},
 		{"page sizes", "token: x\nobject: contacts\npage_size: 500\nlist_page_size: 0\nread_batch: 5000\nwrite_batch: 101\n",
 			[]string{"crm.hubspot.page_size", "crm.hubspot.list_page_size", "crm.hubspot.read_batch", "crm.hubspot.write_batch"}},
 		{"negative durations", "token: x\nobject: contacts\nsearch_lag: -1m\nrepair_every: -1h\n", []string{"crm.hubspot.search_lag", "crm.hubspot.repair_every"}},

@@ -27,7 +27,8 @@ const (
 	// lockedWait: a 423 lock lasts 2 s (§7).
 	lockedWait = 2 * time.Second
 	// migrationWait is assumed for a 477 without Retry-After (documented in
-	// seconds, up to ~24 h; the client turns long waits into a clean stop).
+	// seconds, up to ~24 h; the client caps each wait and gives up after its
+	// retry budget, so a migration fails the run, never pauses later ones).
 	migrationWait = time.Minute
 )
 
@@ -37,15 +38,16 @@ const statusMigrating = 477
 // classifier refines crmhttp.DefaultClassifier with HubSpot's bodies and
 // quirks: only EXPIRED_AUTHENTICATION asks for a token refresh, scopes and
 // Cloudflare's 530 stop the run, the DAILY 429 stops it until the account's
-// midnight, and the SSL/connect Cloudflare codes are not retried. now is
-// the client's clock; loc the account's time zone for the daily reset.
-func classifier(now func() time.Time, loc *time.Location) crmhttp.Classifier {
-	return func(status int, h http.Header, body []byte, err error) crmhttp.Verdict {
-		if err != nil || (status >= 200 && status < 300) {
-			return crmhttp.DefaultClassifier(status, h, body, err)
+// midnight, and the SSL/connect Cloudflare codes are not retried. loc is
+// the account's time zone for the daily reset.
+func classifier(loc *time.Location) crmhttp.Classifier {
+	return func(a crmhttp.Attempt) crmhttp.Verdict {
+		status, h, body := a.Status, a.Header, a.Body
+		if a.Err != nil || (status >= 200 && status < 300) {
+			return crmhttp.DefaultClassifier(a)
 		}
-		v := crmhttp.DefaultClassifier(status, h, body, nil)
-		retryAfter, hasRetryAfter := crmhttp.ParseRetryAfter(h.Get("Retry-After"), now())
+		v := crmhttp.DefaultClassifier(a)
+		retryAfter, hasRetryAfter := crmhttp.ParseRetryAfter(h.Get("Retry-After"), a.Now)
 		v.RetryAfter = retryAfter
 		e, isJSON := parseAPIError(body)
 		if isJSON {
@@ -75,7 +77,7 @@ func classifier(now func() time.Time, loc *time.Location) crmhttp.Classifier {
 			v.Class = crmerr.Transient
 			v.RetryAfter = max(retryAfter, lockedWait)
 		case status == http.StatusTooManyRequests:
-			classify429(&v, e, hasRetryAfter, now(), loc)
+			classify429(&v, e, hasRetryAfter, a.Now, loc)
 		case status == statusMigrating:
 			v.Class = crmerr.RateLimited
 			if !hasRetryAfter {

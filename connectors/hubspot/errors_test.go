@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rfmsync/rfmsync/core/crmerr"
+	"github.com/rfmsync/rfmsync/core/crmhttp"
 )
 
 // Bodies as HubSpot sends them (hubspot.md §1.3, §6, §7).
@@ -35,7 +36,7 @@ func TestClassifier(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	classify := classifier(func() time.Time { return now }, berlin)
+	classify := classifier(berlin)
 	// Midnight in Berlin after 23:30 CET on March 14 is March 15 00:00 CET.
 	reset := time.Date(2026, 3, 15, 0, 0, 0, 0, berlin)
 	tests := []struct {
@@ -88,7 +89,7 @@ func TestClassifier(t *testing.T) {
 			if h == nil {
 				h = http.Header{}
 			}
-			v := classify(tt.status, h, []byte(tt.body), nil)
+			v := classify(crmhttp.Attempt{Status: tt.status, Header: h, Body: []byte(tt.body), Now: now})
 			if v.Class != tt.class || v.Reauth != tt.reauth {
 				t.Errorf("class %v reauth %v, want %v reauth %v", v.Class, v.Reauth, tt.class, tt.reauth)
 			}
@@ -109,11 +110,11 @@ func TestClassifier(t *testing.T) {
 }
 
 func TestClassifierTransportErrors(t *testing.T) {
-	classify := classifier(time.Now, time.UTC)
-	if v := classify(0, nil, nil, io.ErrUnexpectedEOF); v.Class != crmerr.Transient {
+	classify := classifier(time.UTC)
+	if v := classify(crmhttp.Attempt{Err: io.ErrUnexpectedEOF}); v.Class != crmerr.Transient {
 		t.Errorf("dropped connection: %v, want transient", v.Class)
 	}
-	if v := classify(0, nil, nil, errors.New(`unsupported protocol scheme "ftp"`)); v.Class != crmerr.Permanent {
+	if v := classify(crmhttp.Attempt{Err: errors.New(`unsupported protocol scheme "ftp"`)}); v.Class != crmerr.Permanent {
 		t.Errorf("bad scheme: %v, want permanent", v.Class)
 	}
 }

@@ -27,15 +27,19 @@ import (
 func (c *Connector) readList(ctx context.Context, src *source, cur cursor) (connector.Page, error) {
 	var objs []object
 	exhausted := false
+	// Empty pages fill nothing, so a cursor leading back (A→B→A) would
+	// loop inside this one call; core catches loops across calls.
+	seen := map[string]bool{cur.ListAfter: true}
 	for len(objs) < c.o.ReadBatch && !exhausted {
 		resp, err := c.list(ctx, src, cur.ListAfter, min(c.o.ListPageSize, c.o.ReadBatch-len(objs)))
 		if err != nil {
 			return connector.Page{}, fmt.Errorf("list %s: %w", src.name, err)
 		}
 		next := resp.Paging.nextAfter()
-		if next != "" && next == cur.ListAfter {
-			return connector.Page{}, errors.New("list " + src.name + ": the list cursor did not move")
+		if next != "" && seen[next] {
+			return connector.Page{}, errors.New("list " + src.name + ": the list cursor went back to one already read")
 		}
+		seen[next] = true
 		objs = append(objs, resp.Results...)
 		cur.ListAfter = next
 		exhausted = next == ""
@@ -49,7 +53,7 @@ func (c *Connector) readList(ctx context.Context, src *source, cur cursor) (conn
 		// Not Done: the next ReadPage runs the search phase, which ends at
 		// once (no call) when this run's horizon is not past Since yet.
 		since := max(cur.Started-c.o.SearchLag.Milliseconds(), 0)
-		cur = cursor{V: cursorVersion, Since: since, Currency: cur.Currency}
+		cur = cursor{V: cursorVersion, Since: since}
 	}
 	page.Cursor = cur.encode()
 	return page, nil
@@ -66,8 +70,10 @@ func (c *Connector) list(ctx context.Context, src *source, after string, limit i
 		q.Set("after", after)
 	}
 	var resp listResponse
-	_, err := c.http.DoJSON(ctx, http.MethodGet, c.p.list(src.object), q, nil, &resp)
-	return resp, err
+	if _, err := c.http.DoJSON(ctx, http.MethodGet, c.p.list(src.object), q, nil, &resp); err != nil {
+		return resp, err
+	}
+	return resp, checkResults("list", resp.Results, limit)
 }
 
 // inlineType is one legacy inline association type string of a source's
@@ -107,7 +113,7 @@ func (c *Connector) inlineCustomer(from string, o *object) (string, bool) {
 	ts := make(map[string]bool, len(block.Results))
 	for _, a := range block.Results {
 		primary, known := inlineTypes[inlineType{from, c.o.Object, a.Type}]
-		if (!known && usePrimary) || a.ID == "" {
+		if (!known && usePrimary) || !validID(string(a.ID)) {
 			return "", false
 		}
 		ts[string(a.ID)] = ts[string(a.ID)] || primary

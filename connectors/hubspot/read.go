@@ -43,9 +43,6 @@ type cursor struct {
 	Since     int64  `json:"since,omitempty"`      // epoch ms, inclusive
 	Until     int64  `json:"until,omitempty"`      // epoch ms, exclusive; 0: no window open
 	After     string `json:"after,omitempty"`      // last record ID read in the open window
-	// Currency is the one currency of a single-currency source, the first
-	// one seen unless configured.
-	Currency string `json:"currency,omitempty"`
 }
 
 // phaseList marks a cursor in a first pull's list phase.
@@ -126,7 +123,7 @@ func (c *Connector) ReadPage(ctx context.Context, req connector.ReadRequest) (co
 		// A window opened by an earlier run (resumed after a crash) ends
 		// before this run's horizon: open the next one at once.
 		page.Done = cur.Until >= horizon
-		cur = cursor{V: cursorVersion, Since: cur.Until, Currency: cur.Currency}
+		cur = cursor{V: cursorVersion, Since: cur.Until}
 	}
 	page.Cursor = cur.encode()
 	return page, nil
@@ -150,8 +147,10 @@ func (c *Connector) search(ctx context.Context, src *source, cur cursor, limit i
 		Limit:        limit,
 	}
 	var resp searchResponse
-	_, err := c.http.DoJSON(ctx, http.MethodPost, c.p.search(src.object), nil, body, &resp)
-	return resp, err
+	if _, err := c.http.DoJSON(ctx, http.MethodPost, c.p.search(src.object), nil, body, &resp); err != nil {
+		return resp, err
+	}
+	return resp, checkResults("search", resp.Results, limit)
 }
 
 // checkAscending guards the keyset walk: IDs must rise strictly above the
@@ -194,9 +193,14 @@ func (c *Connector) records(ctx context.Context, src *source, objs []object, cur
 	known := map[string]string{}
 	for i := range objs {
 		o := &objs[i]
+		if !validID(o.ID) {
+			out = append(out, connector.Record{OrderID: o.ID, Problem: ProblemBadID})
+			continue
+		}
 		r := src.record(o)
 		if src.currencyProp != "" && r.Status == StatusWon && r.Problem == "" {
-			r.Problem = checkCurrency(o.prop(src.currencyProp), src.pinned, cur)
+			// Single-portal-currency accounts send no code: "" is the home currency.
+			r.Currency = strings.ToUpper(strings.TrimSpace(o.prop(src.currencyProp)))
 		}
 		if r.Status == StatusWon && r.Problem == "" {
 			id, ok := "", false
@@ -211,7 +215,7 @@ func (c *Connector) records(ctx context.Context, src *source, objs []object, cur
 		}
 		out = append(out, r)
 		for _, m := range strings.Split(o.prop(propMerged), ";") {
-			if m = strings.TrimSpace(m); m != "" {
+			if m = strings.TrimSpace(m); validID(m) {
 				out = append(out, connector.Record{OrderID: m, Deleted: true})
 			}
 		}
@@ -222,7 +226,7 @@ func (c *Connector) records(ctx context.Context, src *source, objs []object, cur
 	}
 	maps.Copy(customers, known)
 	for i := range out {
-		if !out[i].Deleted {
+		if !out[i].Deleted && out[i].Problem != ProblemBadID {
 			out[i].Customer = connector.CustomerKey{Type: c.o.Object, ID: customers[out[i].OrderID]}
 		}
 	}

@@ -158,7 +158,7 @@ func TestDealMapping(t *testing.T) {
 		}
 	}
 	// Explicit won stages replace hs_is_closed_won; "amount" is the deal
-	// currency, so a second currency is flagged.
+	// currency, so each record says its currency and core keeps one.
 	c := connect(t, s, map[string]any{"deals": map[string]any{
 		"amount_property": "amount", "won_stages": map[string]any{"777": []any{"won-a"}, "default": []any{"closedwon"}}}})
 	recs, _, _ = pull(t, c, SourceDeals, nil, s.Now())
@@ -166,11 +166,11 @@ func TestDealMapping(t *testing.T) {
 	if r := got[ids["custom-a"]]; r.Status != StatusNotWon {
 		t.Errorf("won-b is not a configured won stage: %+v", r)
 	}
-	if r := got[ids["eur"]]; r.Amount != "100" || r.Problem != ProblemSecondCurrency {
-		t.Errorf("EUR deal after a USD one: %+v (the first currency seen wins)", r)
+	if r := got[ids["eur"]]; r.Amount != "100" || r.Currency != "EUR" || r.Problem != "" {
+		t.Errorf("EUR deal: %+v, want its currency for core's one-currency rule", r)
 	}
-	if r := got[ids["won"]]; r.Problem != "" || got[ids["ms-zero"]].Problem != "" {
-		t.Errorf("USD and currency-less deals: %+v, %+v", r, got[ids["ms-zero"]])
+	if r := got[ids["won"]]; r.Problem != "" || r.Currency != "USD" {
+		t.Errorf("USD deal: %+v", r)
 	}
 }
 
@@ -278,11 +278,15 @@ func TestOrderMapping(t *testing.T) {
 		"cancelled": {Status: StatusNotWon, Amount: "100.00", ClosedAt: "2024-04-01T09:30:00Z"},
 		"refund":    {Status: StatusWon, Amount: "69.9", ClosedAt: "2024-04-01T09:30:00Z"},
 		"refunded":  {Status: StatusRefunded, Amount: "100.00", ClosedAt: "2024-04-01T09:30:00Z"},
-		"usd":       {Status: StatusWon, Amount: "100.00", ClosedAt: "2024-04-01T09:30:00Z", Problem: ProblemSecondCurrency},
+		"usd":       {Status: StatusWon, Amount: "100.00", ClosedAt: "2024-04-01T09:30:00Z", Currency: "USD"},
 		"open":      {Status: StatusWon, Amount: "100.00", ClosedAt: "2024-04-01T09:30:00Z"},
 	}
 	for name, w := range want {
-		if r := got[ids[name]]; r.Status != w.Status || r.Amount != w.Amount || r.ClosedAt != w.ClosedAt || r.Problem != w.Problem {
+		if w.Currency == "" && w.Status == StatusWon {
+			w.Currency = "EUR"
+		}
+		if r := got[ids[name]]; r.Status != w.Status || r.Amount != w.Amount || r.ClosedAt != w.ClosedAt || r.Problem != w.Problem ||
+			(r.Status == StatusWon && r.Currency != w.Currency) {
 			t.Errorf("%s: got %+v, want %+v", name, r, w)
 		}
 	}
@@ -291,7 +295,7 @@ func TestOrderMapping(t *testing.T) {
 		"currency": "USD", "won_stages": []any{hubspottest.OrderStageDelivered}}})
 	recs, _, _ = pull(t, c, SourceOrders, nil, s.Now())
 	got = byID(t, recs)
-	if got[ids["usd"]].Problem != "" || got[ids["plain"]].Problem != ProblemSecondCurrency || got[ids["open"]].Status != StatusNotWon {
+	if c.PinnedCurrency(SourceOrders) != "USD" || got[ids["open"]].Status != StatusNotWon {
 		t.Errorf("pinned USD: usd %+v, plain %+v, open %+v", got[ids["usd"]], got[ids["plain"]], got[ids["open"]])
 	}
 }

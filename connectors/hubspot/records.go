@@ -30,10 +30,6 @@ const (
 	StatusRefunded = "refunded"
 )
 
-// ProblemSecondCurrency marks an order whose amount is in another currency
-// than the source's one currency: summing it would mix currencies.
-const ProblemSecondCurrency = "second_currency"
-
 // source describes how one source is read and turned into records.
 type source struct {
 	name, object string
@@ -150,26 +146,16 @@ func netOfRefund(amount, total, refund string) (net string, refunded, ok bool) {
 	return s, false, true
 }
 
-// checkCurrency applies the one-currency rule of a source whose amounts are
-// not in home currency: the configured currency, else the first one seen
-// (kept in the cursor), is the only one that counts. An empty code is taken
-// as the account's one currency (single-currency portals send none).
-func checkCurrency(code, pinned string, cur *cursor) string {
-	code = strings.ToUpper(strings.TrimSpace(code))
-	if code == "" {
+// PinnedCurrency implements connector.CurrencyPinner: the configured
+// currency of a source whose amounts are in the deal's or order's own
+// currency; core applies the one-currency rule (the pinned one, else the
+// first seen), so every CRM skips a second currency alike.
+func (c *Connector) PinnedCurrency(source string) string {
+	src, err := c.source(source)
+	if err != nil {
 		return ""
 	}
-	want := pinned
-	if want == "" {
-		if cur.Currency == "" {
-			cur.Currency = code
-		}
-		want = cur.Currency
-	}
-	if code != want {
-		return ProblemSecondCurrency
-	}
-	return ""
+	return src.pinned
 }
 
 // normaliseTime turns HubSpot's datetime values into strict RFC 3339 for

@@ -73,6 +73,15 @@ func (c *Connector) readBatch(ctx context.Context, typ string, ids, fields []str
 	if _, err := c.http.DoJSON(ctx, http.MethodPost, c.p.batchRead(typ), nil, req, &resp); err != nil {
 		return fmt.Errorf("read %s fields: %w", typ, err)
 	}
+	// A missing results array, or an empty one with no error to explain it,
+	// would report every record missing, and the sync loop would never
+	// write to them again.
+	if err := checkResults("read "+typ+" fields", resp.Results, len(ids)); err != nil {
+		return err
+	}
+	if len(resp.Results) == 0 && len(resp.Errors) == 0 {
+		return shapeError("read "+typ+" fields", fmt.Sprintf("no results and no errors for %d records", len(ids)))
+	}
 	for _, e := range resp.Errors {
 		if e.Category != "OBJECT_NOT_FOUND" {
 			return fmt.Errorf("read %s fields: %w", typ, &crmerr.Error{Class: crmerr.Transient,

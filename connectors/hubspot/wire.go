@@ -4,9 +4,59 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
+
+	"github.com/rfmsync/rfmsync/core/crmerr"
 )
+
+// ProblemBadID marks a record whose ID is not HubSpot's shape; core skips
+// and counts it under the same name as its own id check.
+const ProblemBadID = "bad_id"
+
+// maxIDDigits bounds a record ID: HubSpot IDs are decimal strings that can
+// exceed 2^31 (§0); 20 digits hold any unsigned 64-bit value.
+const maxIDDigits = 20
+
+// validID reports HubSpot's record ID shape: 1 to 20 decimal digits (§0).
+// Anything else (a decoder's U+FFFD for bytes that were not UTF-8, text,
+// signs, spaces) is not an ID this connector may store or compare: two
+// different bad IDs could collide.
+func validID(s string) bool {
+	if s == "" || len(s) > maxIDDigits {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// shapeError is a 2xx answer whose body breaks the shape the contract
+// promises. The call fails, so the run stops before the page it belongs to
+// is stored: reading a missing list as "no more data", "no customer" or
+// "record gone" would persist the loss.
+func shapeError(op, problem string) error {
+	return &crmerr.Error{Class: crmerr.Transient, Message: fmt.Sprintf(
+		"%s: HubSpot answered with a body the API does not allow: %s; nothing of it was stored", op, problem)}
+}
+
+// checkResults requires a results array (a null or absent one is not an
+// empty page) of at most limit entries (a page beyond the requested size is
+// not what was asked for and may be an attempt to exhaust memory).
+// (encoding/json leaves a slice nil only for null or absent, never for []).
+func checkResults[T any](op string, results []T, limit int) error {
+	if results == nil {
+		return shapeError(op, `"results" is null or missing`)
+	}
+	if len(results) > limit {
+		return shapeError(op, fmt.Sprintf("%d results for a request of at most %d", len(results), limit))
+	}
+	return nil
+}
 
 // paths builds request paths for one API version. Both families carry
 // identical JSON (§0): /crm/v3/objects/deals/search and

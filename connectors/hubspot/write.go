@@ -17,8 +17,12 @@ import (
 //
 //   - a record is accepted when its ID is among the results, which come in
 //     no particular order;
-//   - IDs in a 207's OBJECT_NOT_FOUND errors, and IDs simply missing from the
-//     results (merged records vanish silently, §8.18), are NotFound;
+//   - IDs in a 207's OBJECT_NOT_FOUND errors are NotFound; IDs simply
+//     missing from the results (merged records vanish silently, §8.18, but
+//     so do records of a broken answer) are Rejected and retried, so only
+//     positive evidence marks a record gone;
+//   - an answer without a results array, with more results than inputs, or
+//     with neither results nor errors fails the call;
 //   - a whole-batch 400 caused by a value is split in halves until the bad
 //     records stand alone: the rest land and those are Rejected with
 //     HubSpot's message;
@@ -87,6 +91,14 @@ func (c *Connector) write(ctx context.Context, typ string, ups []connector.Updat
 		return fmt.Errorf("update %s: %w", typ, &crmerr.Error{Class: crmerr.Transient, Status: resp.Status,
 			Message: "decode response", Err: err})
 	}
+	if err := checkResults("update "+typ, out.Results, len(ups)); err != nil {
+		return err
+	}
+	if len(out.Results) == 0 && len(out.Errors) == 0 {
+		// Accepted nothing and said nothing about why: no evidence that
+		// any record is gone, so none is marked so.
+		return shapeError("update "+typ, "no results and no errors for a batch of "+fmt.Sprint(len(ups)))
+	}
 	settle(ups, out, res)
 	return nil
 }
@@ -131,7 +143,11 @@ func settle(ups []connector.Update, out updateResponse, res *connector.WriteResu
 		case unattributed != "":
 			res.Rejected[u.Key] = unattributed
 		default:
-			res.NotFound = append(res.NotFound, u.Key) // merged away: dropped without an error
+			// Merged records can vanish from the results (§8.18), but so can
+			// any record of a truncated or hostile answer: absence is no
+			// evidence of "gone", so it is retried, and the repair read-back
+			// finds a merged-away record missing.
+			res.Rejected[u.Key] = "not in HubSpot's batch/update answer, with no error (merged away? retried next run)"
 		}
 	}
 }

@@ -3,6 +3,8 @@ package config
 import (
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/rfmsync/rfmsync/core/connector"
 	"github.com/rfmsync/rfmsync/core/rfm"
 )
@@ -21,6 +23,8 @@ type Config struct {
 	CRM    CRM    `koanf:"crm"`
 	RFM    RFM    `koanf:"rfm"`
 	Fields Fields `koanf:"fields"`
+	Log    Log    `koanf:"log"`
+	Status Status `koanf:"status"`
 
 	compiled compiled
 }
@@ -28,6 +32,9 @@ type Config struct {
 // compiled is what validation derived from the fields above.
 type compiled struct {
 	location *time.Location
+	schedule cron.Schedule
+	// empty is a file (and environment) that set no key at all.
+	empty    bool
 	params   rfm.Params
 	inactive InactivePolicy
 }
@@ -39,6 +46,9 @@ type Schedule struct {
 	Cron string `koanf:"cron"`
 	// Timezone is an IANA zone name; cron fields are read in it.
 	Timezone string `koanf:"timezone"`
+	// MinInterval is the shortest gap allowed between two runs, so a typo
+	// such as "* * * * *" cannot spend the CRM's daily quota in an hour.
+	MinInterval time.Duration `koanf:"min_interval"`
 }
 
 // State is where the bbolt database lives.
@@ -139,6 +149,7 @@ type Inactive struct {
 const (
 	DefaultCron        = "0 3 * * *"
 	DefaultTimezone    = "UTC"
+	DefaultMinInterval = 5 * time.Minute
 	DefaultStatePath   = "rfmsync.db"
 	DefaultLockTimeout = 5 * time.Second
 	DefaultListen      = "127.0.0.1:9464"
@@ -149,7 +160,7 @@ const (
 // defaults returns the configuration before the file is applied.
 func defaults() Config {
 	return Config{
-		Schedule: Schedule{Cron: DefaultCron, Timezone: DefaultTimezone},
+		Schedule: Schedule{Cron: DefaultCron, Timezone: DefaultTimezone, MinInterval: DefaultMinInterval},
 		State:    State{Path: DefaultStatePath, LockTimeout: DefaultLockTimeout},
 		Listen:   DefaultListen,
 		RFM: RFM{
@@ -162,6 +173,8 @@ func defaults() Config {
 			NewCustomers: NewCustomers{ID: "new", Label: "New"},
 			Inactive:     Inactive{Mode: string(InactiveClear), ID: "inactive", Label: "Inactive"},
 		},
+		Log:    Log{Format: DefaultLogFormat, Level: DefaultLogLevel},
+		Status: Status{UnreadyAfterFailures: DefaultUnreadyAfterFailures, HistoryRuns: DefaultHistoryRuns},
 	}
 }
 
@@ -181,6 +194,38 @@ func (c *Config) Params() rfm.Params { return c.compiled.params }
 
 // Location returns the time zone the schedule is read in.
 func (c *Config) Location() *time.Location { return c.compiled.location }
+
+// Warnings lists what is valid but probably not meant: a file that sets
+// nothing (every key its default: offline, nothing written) and a CRM
+// config that maps no field (syncs would pull and score but write nothing).
+func (c *Config) Warnings() []string {
+	var out []string
+	if c.compiled.empty {
+		out = append(out, "the config sets no key: every value is its default (no CRM, no fields written)")
+	}
+	if c.CRM.Type != "" && len(c.FieldMap()) == 0 {
+		out = append(out, "fields: no field is mapped, so a sync scores customers but writes nothing to the CRM "+
+			"(map at least fields.segment)")
+	}
+	return out
+}
+
+// NextRuns returns the schedule's next n run times after from, in the
+// schedule's time zone.
+func (c *Config) NextRuns(from time.Time, n int) []time.Time {
+	var out []time.Time
+	if c.compiled.schedule == nil {
+		return nil
+	}
+	t := from.In(c.compiled.location)
+	for range n {
+		if t = c.compiled.schedule.Next(t); t.IsZero() {
+			break
+		}
+		out = append(out, t)
+	}
+	return out
+}
 
 // Inactive returns what to do with customers that have no qualifying order.
 func (c *Config) Inactive() InactivePolicy { return c.compiled.inactive }

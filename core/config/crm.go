@@ -53,6 +53,22 @@ func (c *Config) decodeConnector(p *problems) {
 		addConnectorErr(prefix, err, p)
 		return
 	}
+	if v, ok := opts.(connector.FieldNameValidator); ok {
+		fm := c.FieldMap()
+		for _, o := range fm.Outputs() {
+			f := fm[o]
+			if f.Default != "" {
+				if err := v.ValidateFieldName(f.Default); err != nil {
+					p.add("fields."+o, err.Error())
+				}
+			}
+			for typ, name := range f.ByType {
+				if err := v.ValidateFieldName(name); err != nil {
+					p.add("fields."+o+"."+typ, err.Error())
+				}
+			}
+		}
+	}
 	c.CRM.options = opts
 }
 

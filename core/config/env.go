@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"reflect"
 	"sort"
 	"strconv"
@@ -112,17 +113,34 @@ func validEnvName(s string) bool {
 // section (connector keys are only known to the connector). Values stay
 // text; decoding parses them by the target type ("365", "5s", "true",
 // "[30, 90, 180, 365]").
-func loadOverrides(ko *koanf.Koanf, lookup lookupFunc) error {
+//
+// When listed, names are all RFMSYNC_ variables set: a crm.<name> key among
+// them is a candidate too (the connector's decoder rejects a wrong one), and
+// one that names no key is a problem, with the key it probably meant.
+func loadOverrides(ko *koanf.Koanf, lookup lookupFunc, names []string, listed bool, p *problems) error {
 	keys := structKeys(reflect.TypeFor[Config](), "")
 	for _, o := range outputs.Names() {
 		keys = append(keys, "fields."+o)
 	}
+	known := len(keys)
 	for _, k := range ko.Keys() {
 		if strings.HasPrefix(k, "crm.") && k != "crm.type" || strings.HasPrefix(k, "fields.") {
 			keys = append(keys, k)
 		}
 	}
+	for _, n := range names {
+		if k, ok := envKey(n); ok && strings.HasPrefix(k, "crm.") && strings.Count(k, ".") >= 2 {
+			keys = append(keys, k)
+		}
+	}
 	byName := make(map[string]string, len(keys))
+	if listed {
+		for _, n := range names {
+			if !slicesContainsName(keys, n) {
+				p.add("", fmt.Sprintf("environment variable %s names no config key%s", n, suggest(n, keys[:known])))
+			}
+		}
+	}
 	var found []string
 	for _, k := range keys {
 		name := EnvName(k)
@@ -145,6 +163,37 @@ func loadOverrides(ko *koanf.Koanf, lookup lookupFunc) error {
 			return byName[name], v
 		},
 	}), nil)
+}
+
+// envKey is EnvName reversed: RFMSYNC_RFM__WINDOW_DAYS → rfm.window_days.
+func envKey(name string) (string, bool) {
+	rest, ok := strings.CutPrefix(name, EnvPrefix)
+	if !ok || rest == "" {
+		return "", false
+	}
+	return strings.ToLower(strings.ReplaceAll(rest, "__", ".")), true
+}
+
+// slicesContainsName reports whether some key's EnvName is name.
+func slicesContainsName(keys []string, name string) bool {
+	for _, k := range keys {
+		if EnvName(k) == name {
+			return true
+		}
+	}
+	return false
+}
+
+// suggest names the override variable a mistyped one probably meant: the
+// one equal to it once underscores and case are ignored.
+func suggest(name string, keys []string) string {
+	squash := func(s string) string { return strings.ToUpper(strings.ReplaceAll(s, "_", "")) }
+	for _, k := range keys {
+		if squash(EnvName(k)) == squash(name) {
+			return fmt.Sprintf(" (did you mean %s, for %s?)", EnvName(k), k)
+		}
+	}
+	return " (see config.example.yaml; a double underscore separates levels)"
 }
 
 // structKeys lists the dotted leaf keys of a struct type by koanf tag: it

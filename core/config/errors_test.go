@@ -25,7 +25,7 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		key     string
 		problem string
 	}{
-		{"unknown top-level key", "colour: blue\n", nil, "colour", "unknown key (known here: crm, fields, listen, rfm, schedule, state)"},
+		{"unknown top-level key", "colour: blue\n", nil, "colour", "unknown key (known here: crm, fields, listen, log, rfm, schedule, state, status)"},
 		{"unknown nested key", "rfm:\n  window_dayz: 3\n", nil, "rfm.window_dayz", "unknown key"},
 		{"unknown key in a rule", "rfm:\n  segments:\n    rules:\n      - {id: all, colour: red}\n", nil, "rfm.segments.rules[0].colour", "known here: f, fm, id, label, m, r"},
 		{"unknown fields output", "fields:\n  score: rfm_score\n", nil, "fields.score", "frequency, last_purchase_at"},

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/knadh/koanf/providers/file"
 	"github.com/knadh/koanf/providers/rawbytes"
@@ -42,7 +43,45 @@ func LoadBytes(yaml []byte, environ func(string) (string, bool)) (*Config, error
 	return load(rawbytes.Provider(yaml), "", environ, false)
 }
 
+// LoadEnv is Load with the environment as os.Environ lists it. Because the
+// list can be read whole, two things a lookup cannot do are done too: a
+// RFMSYNC_ variable that names no key (RFMSYNC_RFM__WINDOWDAYS) is an error,
+// and crm.<type> keys absent from the file can be set, the connector
+// checking their names.
+func LoadEnv(path string, environ []string) (*Config, error) {
+	return loadListed(file.Provider(path), path, environ, false)
+}
+
+// LoadOfflineEnv is LoadOffline with the environment as a list (LoadEnv).
+func LoadOfflineEnv(path string, environ []string) (*Config, error) {
+	return loadListed(file.Provider(path), path, environ, true)
+}
+
+// LoadBytesEnv is LoadBytes with the environment as a list (LoadEnv).
+func LoadBytesEnv(yaml []byte, environ []string) (*Config, error) {
+	return loadListed(rawbytes.Provider(yaml), "", environ, false)
+}
+
+func loadListed(src koanf.Provider, name string, environ []string, offline bool) (*Config, error) {
+	vars := make(map[string]string, len(environ))
+	var names []string
+	for _, kv := range environ {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+		if strings.HasPrefix(k, EnvPrefix) {
+			names = append(names, k)
+		}
+	}
+	lookup := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+	return loadNamed(src, name, lookup, offline, names, true)
+}
+
 func load(src koanf.Provider, name string, environ func(string) (string, bool), offline bool) (*Config, error) {
+	return loadNamed(src, name, environ, offline, nil, false)
+}
+
+// loadNamed loads; when listed, names are every RFMSYNC_ variable set.
+func loadNamed(src koanf.Provider, name string, environ func(string) (string, bool), offline bool, names []string, listed bool) (*Config, error) {
 	if environ == nil {
 		environ = func(string) (string, bool) { return "", false }
 	}
@@ -58,7 +97,8 @@ func load(src koanf.Provider, name string, environ func(string) (string, bool), 
 		}
 		return nil, Errors{ce}
 	}
-	if err := loadOverrides(ko, environ); err != nil {
+	empty := len(ko.Keys()) == 0
+	if err := loadOverrides(ko, environ, names, listed, &p); err != nil {
 		p.add("", "environment overrides: "+err.Error())
 	}
 	if offline {
@@ -66,6 +106,7 @@ func load(src koanf.Provider, name string, environ func(string) (string, bool), 
 		p.dropUnder("crm")
 	}
 	c := defaults()
+	c.compiled.empty = empty
 	decodeInto(ko.Raw(), &c, "", &p)
 	c.validate(ko.Exists, &p)
 	if err := p.err(); err != nil {

@@ -19,6 +19,7 @@ func (c *Config) validate(explicit func(key string) bool, p *problems) {
 	validateListen(c.Listen, p)
 	c.compileRFM(explicit, p)
 	validateFields(c.Fields, c.CRM.Type, p)
+	validateOps(c, p)
 	c.decodeConnector(p)
 }
 
@@ -42,10 +43,67 @@ func (c *Config) validateSchedule(p *problems) {
 	case strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ="):
 		p.add("schedule.cron", "set the zone with schedule.timezone, not a TZ= prefix")
 	default:
-		if _, err := cron.ParseStandard(spec); err != nil {
+		sched, err := cron.ParseStandard(spec)
+		if err != nil {
 			p.add("schedule.cron", fmt.Sprintf("%q is not a cron expression: %v", spec, err))
+			return
+		}
+		if s.MinInterval <= 0 {
+			p.add("schedule.min_interval", "must be positive, such as 5m")
+			return
+		}
+		if c.compiled.location == nil {
+			return
+		}
+		if problem := cadence(spec, sched, s.MinInterval, time.Now().In(c.compiled.location)); problem != "" {
+			p.add("schedule.cron", problem)
+			return
+		}
+		c.compiled.schedule = sched
+	}
+}
+
+// cadenceHorizon bounds how far cadence looks: enough firings to see a
+// pattern's every gap (hour, day and month boundaries included) while a
+// check stays instant.
+const (
+	cadenceFirings = 2000
+	cadenceYears   = 5
+)
+
+// cadence returns why a schedule cannot run the daemon, or "": it must fire
+// (cron gives up after five years, so "0 3 30 2 *" yields the zero time and
+// the daemon would idle forever), and no two runs may come closer than min
+// (robfig/cron turns @every -1h and @every 1ns into every second).
+func cadence(spec string, sched cron.Schedule, min time.Duration, from time.Time) string {
+	if d, ok := strings.CutPrefix(spec, "@every "); ok {
+		if every, err := time.ParseDuration(strings.TrimSpace(d)); err == nil && every <= 0 {
+			return fmt.Sprintf("%q is not a positive interval", spec)
 		}
 	}
+	if every, ok := sched.(cron.ConstantDelaySchedule); ok {
+		if every.Delay < min {
+			return fmt.Sprintf("%q runs every %s, more often than schedule.min_interval (%s)", spec, every.Delay, min)
+		}
+		return ""
+	}
+	prev := sched.Next(from)
+	if prev.IsZero() {
+		return fmt.Sprintf("%q never fires (no such date within five years, e.g. February 30)", spec)
+	}
+	end := from.AddDate(cadenceYears, 0, 0)
+	for range cadenceFirings {
+		next := sched.Next(prev)
+		if next.IsZero() || next.After(end) {
+			break
+		}
+		if gap := next.Sub(prev); gap < min {
+			return fmt.Sprintf("%q runs %s apart (%s and %s), more often than schedule.min_interval (%s)",
+				spec, gap, prev.Format("2006-01-02 15:04"), next.Format("15:04"), min)
+		}
+		prev = next
+	}
+	return ""
 }
 
 func (c *Config) validateState(p *problems) {

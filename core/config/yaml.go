@@ -20,13 +20,32 @@ type yamlParser struct{}
 // exhaust the stack.
 const maxDepth = 64
 
+// maxValues bounds the values a document expands to, aliases counted at
+// each use. A real config has a few hundred; an alias bomb (a few lines of
+// anchors, each aliasing the one before nine times) expands to billions,
+// which would take minutes and gigabytes before any other check ran.
+const maxValues = 100_000
+
+// budget counts the values expanded so far.
+type budget struct{ left int }
+
+// spend takes one value, failing once the budget is gone.
+func (b *budget) spend(n *yaml.Node, path string) error {
+	if b.left--; b.left < 0 {
+		_ = path
+		return &Error{Problem: fmt.Sprintf("line %d: the document expands to more than %d values "+
+			"through YAML aliases (*name); an alias bomb is refused", n.Line, maxValues)}
+	}
+	return nil
+}
+
 // Unmarshal parses a YAML document whose top level is a mapping.
 func (yamlParser) Unmarshal(b []byte) (map[string]any, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return nil, &Error{Problem: err.Error()}
 	}
-	v, err := nodeValue(&doc, "", 0)
+	v, err := nodeValue(&doc, "", 0, &budget{left: maxValues})
 	if err != nil {
 		return nil, err
 	}
@@ -48,13 +67,16 @@ func parseYAMLValue(s string) (any, error) {
 	if err := yaml.Unmarshal([]byte(s), &doc); err != nil {
 		return nil, err
 	}
-	return nodeValue(&doc, "", 0)
+	return nodeValue(&doc, "", 0, &budget{left: maxValues})
 }
 
 // nodeValue converts a node into the map/slice/scalar tree koanf holds.
-func nodeValue(n *yaml.Node, path string, depth int) (any, error) {
+func nodeValue(n *yaml.Node, path string, depth int, b *budget) (any, error) {
 	if depth > maxDepth {
 		return nil, &Error{Key: path, Problem: fmt.Sprintf("nested deeper than %d levels", maxDepth)}
+	}
+	if err := b.spend(n, path); err != nil {
+		return nil, err
 	}
 	switch n.Kind {
 	case 0:
@@ -63,13 +85,13 @@ func nodeValue(n *yaml.Node, path string, depth int) (any, error) {
 		if len(n.Content) == 0 {
 			return nil, nil
 		}
-		return nodeValue(n.Content[0], path, depth+1)
+		return nodeValue(n.Content[0], path, depth+1, b)
 	case yaml.AliasNode:
-		return nodeValue(n.Alias, path, depth+1)
+		return nodeValue(n.Alias, path, depth+1, b)
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
 		for i, c := range n.Content {
-			v, err := nodeValue(c, path+"["+strconv.Itoa(i)+"]", depth+1)
+			v, err := nodeValue(c, path+"["+strconv.Itoa(i)+"]", depth+1, b)
 			if err != nil {
 				return nil, err
 			}
@@ -77,7 +99,7 @@ func nodeValue(n *yaml.Node, path string, depth int) (any, error) {
 		}
 		return out, nil
 	case yaml.MappingNode:
-		return mappingValue(n, path, depth)
+		return mappingValue(n, path, depth, b)
 	case yaml.ScalarNode:
 		return scalarValue(n, path)
 	}
@@ -86,7 +108,7 @@ func nodeValue(n *yaml.Node, path string, depth int) (any, error) {
 
 // mappingValue converts a mapping; "<<" merge keys fill in keys the mapping
 // does not set itself, as YAML's merge key type specifies.
-func mappingValue(n *yaml.Node, path string, depth int) (any, error) {
+func mappingValue(n *yaml.Node, path string, depth int, b *budget) (any, error) {
 	out := make(map[string]any, len(n.Content)/2)
 	lines := make(map[string]int, len(n.Content)/2)
 	var merges []*yaml.Node
@@ -104,7 +126,7 @@ func mappingValue(n *yaml.Node, path string, depth int) (any, error) {
 			return nil, &Error{Key: key, Problem: fmt.Sprintf("given twice (lines %d and %d)", line, k.Line)}
 		}
 		lines[k.Value] = k.Line
-		val, err := nodeValue(v, key, depth+1)
+		val, err := nodeValue(v, key, depth+1, b)
 		if err != nil {
 			return nil, err
 		}
@@ -116,7 +138,7 @@ func mappingValue(n *yaml.Node, path string, depth int) (any, error) {
 			srcs = m.Content
 		}
 		for _, s := range srcs {
-			v, err := nodeValue(s, path, depth+1)
+			v, err := nodeValue(s, path, depth+1, b)
 			if err != nil {
 				return nil, err
 			}

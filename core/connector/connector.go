@@ -2,8 +2,44 @@
 //
 // A connector reads one page and writes one batch, and classifies its CRM's
 // errors (see core/crmerr). Core owns the paging loop, the cursors and all
-// state: a connector never touches bbolt. Extras (deletion scans, association
-// rescans, property setup) are one-method interfaces core discovers.
+// state: a connector never touches bbolt. Extras (deletion scans, order
+// re-reads, field setup and read-back, call counts, quota) are small
+// interfaces core discovers.
+//
+// # How a new CRM plugs in
+//
+//  1. Make a package connectors/<crm> with the same files as the others:
+//     connector.go (Register in init, the doc comment listing every config
+//     key, the compile-time assertions at the end), config.go (a Decoder
+//     built on config.DecodeSection, Validate naming keys, PullShape
+//     declaring what changes the facts pulled), read.go, write.go,
+//     errors.go (the classifier), wire.go (JSON shapes). Blank-import it
+//     in connectors/all.
+//  2. Build its HTTP client with core/crmhttp: the classifier, pacing
+//     buckets for each limit, the credential (static, OAuth grants or a
+//     session login), the daily budget parser for the CRM's headers.
+//     Never retry in the connector.
+//  3. ReadPage returns one page of Records and an opaque Cursor; core
+//     commits both together. Hand back raw text: amounts in the home
+//     currency (rfm.ConvertRate for rates; set Currency when the amount is
+//     in the record's own currency), instants with an offset or a date
+//     (rfm.ParseLocal for server-local times), Status "won" only for what
+//     counts. A record that stops counting (lost, deleted) is still
+//     returned, so core removes it.
+//  4. If the cursor misses deletions or re-assignments, add DeletionLister
+//     (a scan of deleted records) or OrderRereader (core hands back held
+//     order ids on your cadence; a missing id is deleted).
+//  5. WriteBatch writes the changed fields of one customer type and puts
+//     every key in one bucket of WriteResult; a CRM that updates one
+//     record per call uses WriteEach and WritePlanner. Field names come
+//     per customer type from Env.Fields (outputs.FieldName.For); values are
+//     outputs' written forms, compared back canonically (outputs.Equal).
+//  6. Add FieldEnsurer (create fields, or say exactly what to create by
+//     hand) and FieldReader (read back for the repair pass).
+//  7. Write a fake <crm>test on internal/fakekit that follows
+//     ../shared/crm-apis/<crm>.md to the letter, adapt it to
+//     core/conformance (a Fake with its Profile) and run conformance.Run;
+//     add a SIGKILL subprocess test in cmd/rfmsync as for HubSpot.
 package connector
 
 import (

@@ -3,6 +3,7 @@ package connector
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sort"
 	"sync"
 )
@@ -30,6 +31,13 @@ type PullShaper interface {
 	PullShape() any
 }
 
+// FieldNameValidator is an optional extra of Options: it checks a CRM field
+// name against the CRM's naming rules offline, so a config names a field the
+// CRM would refuse before any call, as an error at its key.
+type FieldNameValidator interface {
+	ValidateFieldName(name string) error
+}
+
 // Env is what core hands a connector it builds.
 type Env struct {
 	// Logger receives the connector's structured logs; never secrets.
@@ -38,6 +46,10 @@ type Env struct {
 	// what a connector needs to type values, read them back canonically
 	// and create picklists.
 	Fields []FieldSpec
+	// WrapTransport, when set, wraps the connector's base HTTP transport so
+	// core can observe every attempt (metrics, debug logs); kind names a
+	// request's call kind as CallCounter names it.
+	WrapTransport func(base http.RoundTripper, kind func(*http.Request) string) http.RoundTripper
 }
 
 // Registration is one connector's entry in the registry.

@@ -28,6 +28,10 @@ const (
 	NotFound                     // the record (or route) is gone
 	Validation                   // bad request that will not heal by retrying
 	Permanent                    // any other failure that will not heal by retrying
+	// LoginBlocked: an earlier login was refused and the breaker is open;
+	// no run logs in again until the credentials in the config change
+	// (vtenext locks the user after five failed logins).
+	LoginBlocked
 )
 
 var classNames = [...]string{
@@ -40,6 +44,7 @@ var classNames = [...]string{
 	NotFound:        "not found",
 	Validation:      "validation failed",
 	Permanent:       "permanent failure",
+	LoginBlocked:    "login blocked",
 }
 
 // String returns a short lowercase name, used in error strings and logs.
@@ -57,7 +62,45 @@ func (c Class) Retryable() bool { return c == Transient || c == RateLimited }
 // StopsRun reports whether the failure ends the whole run, not just one call:
 // every later call would fail the same way until time passes or an admin acts.
 func (c Class) StopsRun() bool {
-	return c == QuotaExhausted || c == Auth || c == AuthRefreshDead
+	return c == QuotaExhausted || c == Auth || c == AuthRefreshDead || c == LoginBlocked
+}
+
+// RetryRunSoon reports whether a run that failed with this class may be
+// started again after a short backoff instead of waiting for the next
+// schedule: the call gave up on transient failures (5xx, timeouts, 429
+// bursts) after its retry budget, and a few minutes usually heal them.
+func (c Class) RetryRunSoon() bool { return c == Transient || c == RateLimited }
+
+// MaxPause is the longest any CRM's documented daily reset lies ahead: a
+// midnight in the account's zone (24 h, 25 on a DST change) or a rolling
+// 24-hour window. A persisted pause beyond it is a bug or a hostile answer.
+const MaxPause = 25 * time.Hour
+
+// PauseUntil is when later runs may start again after err, if err is a
+// QuotaExhausted failure whose reset time the connector read from its
+// CRM's contract (a daily-limit answer). Retry-After hints never pause
+// later runs: a long one on a 429 or 503 is a bounded wait inside the run.
+// The reset is capped at now + MaxPause.
+func PauseUntil(err error, now time.Time) (time.Time, bool) {
+	e, ok := As(err)
+	if !ok || e.Class != QuotaExhausted || e.ResetAt.IsZero() || !e.ResetAt.After(now) {
+		return time.Time{}, false
+	}
+	return minTime(e.ResetAt, now.Add(MaxPause)), true
+}
+
+// ValidPause reports whether a pause persisted earlier still applies at
+// now: in the future, and not beyond MaxPause (older versions persisted
+// Retry-After values of years).
+func ValidPause(until, now time.Time) bool {
+	return until.After(now) && !until.After(now.Add(MaxPause))
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // Error is a classified CRM failure. Message is the CRM's own text (already
@@ -125,6 +168,7 @@ var (
 	ErrNotFound        error = sentinel(NotFound)
 	ErrValidation      error = sentinel(Validation)
 	ErrPermanent       error = sentinel(Permanent)
+	ErrLoginBlocked    error = sentinel(LoginBlocked)
 )
 
 // ClassOf returns the class of the first *Error in err's chain, None for nil,

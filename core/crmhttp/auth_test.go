@@ -71,11 +71,13 @@ func TestTokenAuthLoginSessionInQuery(t *testing.T) {
 	}
 	c = newTestClient(t, srv, newFakeClock(), func(o *Options) {
 		o.Auth = auth
-		o.Classifier = func(s int, h http.Header, b []byte, err error) Verdict {
+		o.Classifier = func(a Attempt) Verdict {
+			s, b := a.Status, a.Body
+			_, _ = s, b
 			if strings.Contains(string(b), "INVALID_SESSIONID") {
 				return Verdict{Class: crmerr.Auth, Code: "INVALID_SESSIONID", Reauth: true}
 			}
-			return DefaultClassifier(s, h, b, err)
+			return DefaultClassifier(a)
 		}
 	})
 	if _, err := c.DoJSON(context.Background(), "GET", "/webservice.php", url.Values{"operation": {"query"}}, nil, nil); err != nil {

@@ -20,11 +20,12 @@ type Verdict struct {
 	// (after retries, for retryable classes).
 	Class crmerr.Class
 	// RetryAfter is how long the server asked us to wait. The client sleeps
-	// exactly this long before retrying a Transient or RateLimited verdict; a
-	// value above Options.MaxRetryAfter turns the verdict into QuotaExhausted.
+	// this long (at most Options.MaxRetryAfter) before retrying a Transient
+	// or RateLimited verdict; it never pauses later runs.
 	RetryAfter time.Duration
-	// ResetAt is when a QuotaExhausted limit resets, if the CRM says so
-	// (otherwise the client uses now + RetryAfter when that is known).
+	// ResetAt is when a QuotaExhausted limit resets, read from the CRM's
+	// contract (HubSpot: the account's next midnight). Only such a reset
+	// pauses later runs (crmerr.PauseUntil), capped at crmerr.MaxPause.
 	ResetAt time.Time
 	// Code and Message are the CRM's error code and text; Message is redacted
 	// by the client before it reaches an error or a log.
@@ -37,12 +38,32 @@ type Verdict struct {
 	Reauth bool
 }
 
+// Attempt is what a Classifier sees of one try: the request it answers
+// (vtenext's ACCESS_DENIED means different things per operation) and the
+// response, or the transport error when none arrived.
+type Attempt struct {
+	// Op is the connector's label of the operation (Request.Op), such as
+	// "query", "revise" or "login"; empty when the connector sets none.
+	Op     string
+	Method string
+	Path   string // URL path, without the query (it may carry a session)
+	// Status, Header and Body are the response with its fully read body,
+	// or 0, nil and nil when no response arrived (Err says why).
+	Status int
+	Header http.Header
+	Body   []byte
+	Err    error
+	// Now is the client's clock when the attempt ended: Retry-After dates
+	// are read against it.
+	Now time.Time
+}
+
 // Classifier maps one attempt to a Verdict. It sees every response, 2xx
 // included (vtenext reports errors in 200 bodies), with the fully read body,
 // or status 0, nil header and body and the transport error when no response
 // arrived. Bodies may be HTML, empty or truncated: never assume JSON.
 // Connectors wrap DefaultClassifier and refine its verdict from the body.
-type Classifier func(status int, header http.Header, body []byte, err error) Verdict
+type Classifier func(Attempt) Verdict
 
 // maxRetryAfterSecs keeps absurd Retry-After values from overflowing a Duration.
 const maxRetryAfterSecs = 1 << 32
@@ -53,15 +74,20 @@ const messageLimit = 200
 // DefaultClassifier knows generic HTTP only: 2xx success; 408, 423 (locked,
 // heals in seconds) and 5xx transient except 501/505; 429 rate limited; 401
 // auth with one re-authorisation; 404 not found; other 3xx/4xx validation.
-// Retry-After is honoured on any status (an HTTP-date is read against
-// time.Now; connectors with a fake clock use ParseRetryAfter). Transport errors are transient
-// unless they cannot heal (bad certificate, bad scheme, redirect loop).
-func DefaultClassifier(status int, header http.Header, body []byte, err error) Verdict {
-	if err != nil {
-		return classifyTransport(err)
+// Retry-After is honoured on any status (read against a.Now, or time.Now
+// when it is zero). Transport errors are transient unless they cannot heal
+// (bad certificate, bad scheme, redirect loop).
+func DefaultClassifier(a Attempt) Verdict {
+	if a.Err != nil {
+		return classifyTransport(a.Err)
 	}
-	v := Verdict{Message: snippet(status, body)}
-	v.RetryAfter, _ = ParseRetryAfter(header.Get("Retry-After"), time.Now())
+	status := a.Status
+	now := a.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	v := Verdict{Message: snippet(status, a.Body)}
+	v.RetryAfter, _ = ParseRetryAfter(a.Header.Get("Retry-After"), now)
 	switch {
 	case status >= 200 && status < 300:
 		return Verdict{}

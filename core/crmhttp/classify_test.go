@@ -28,7 +28,7 @@ func TestDefaultClassifierStatuses(t *testing.T) {
 		{524, crmerr.Transient, false}, {530, crmerr.Transient, false},
 	}
 	for _, tt := range tests {
-		v := DefaultClassifier(tt.status, http.Header{}, nil, nil)
+		v := DefaultClassifier(Attempt{Status: tt.status, Header: http.Header{}, Body: nil, Err: nil})
 		if v.Class != tt.want || v.Reauth != tt.reauth {
 			t.Errorf("status %d: got %v reauth=%v, want %v reauth=%v", tt.status, v.Class, v.Reauth, tt.want, tt.reauth)
 		}
@@ -36,14 +36,14 @@ func TestDefaultClassifierStatuses(t *testing.T) {
 }
 
 func TestDefaultClassifierRetryAfterAndMessage(t *testing.T) {
-	v := DefaultClassifier(429, http.Header{"Retry-After": {"7"}}, []byte(`{"message":"slow down"}`), nil)
+	v := DefaultClassifier(Attempt{Status: 429, Header: http.Header{"Retry-After": {"7"}}, Body: []byte(`{"message":"slow down"}`), Err: nil})
 	if v.RetryAfter != 7*time.Second {
 		t.Errorf("RetryAfter = %v, want 7s", v.RetryAfter)
 	}
 	if v.Message != `{"message":"slow down"}` {
 		t.Errorf("Message = %q", v.Message)
 	}
-	v = DefaultClassifier(503, http.Header{"Retry-After": {"Mon, 02 Jan 2006 15:04:05 GMT"}}, nil, nil)
+	v = DefaultClassifier(Attempt{Status: 503, Header: http.Header{"Retry-After": {"Mon, 02 Jan 2006 15:04:05 GMT"}}})
 	if v.RetryAfter != 0 || v.Class != crmerr.Transient {
 		t.Errorf("past HTTP-date: got %v %v", v.Class, v.RetryAfter)
 	}
@@ -51,15 +51,15 @@ func TestDefaultClassifierRetryAfterAndMessage(t *testing.T) {
 
 func TestDefaultClassifierNeverAssumesJSON(t *testing.T) {
 	html := []byte("<html><body><h1>502 Bad Gateway</h1>cloudflare</body></html>")
-	v := DefaultClassifier(502, nil, html, nil)
+	v := DefaultClassifier(Attempt{Status: 502, Header: nil, Body: html, Err: nil})
 	if v.Class != crmerr.Transient || v.Message != "Bad Gateway" {
 		t.Errorf("HTML 502: got %v %q", v.Class, v.Message)
 	}
 	long := []byte(strings.Repeat("x ", 500))
-	if v := DefaultClassifier(500, nil, long, nil); len(v.Message) > messageLimit {
+	if v := DefaultClassifier(Attempt{Status: 500, Header: nil, Body: long, Err: nil}); len(v.Message) > messageLimit {
 		t.Errorf("long body kept %d bytes", len(v.Message))
 	}
-	if v := DefaultClassifier(500, nil, nil, nil); v.Message != "Internal Server Error" {
+	if v := DefaultClassifier(Attempt{Status: 500, Header: nil, Body: nil, Err: nil}); v.Message != "Internal Server Error" {
 		t.Errorf("empty body message %q", v.Message)
 	}
 }
@@ -78,7 +78,7 @@ func TestDefaultClassifierTransportErrors(t *testing.T) {
 		{context.Canceled, crmerr.Permanent},
 	}
 	for _, tt := range tests {
-		if got := DefaultClassifier(0, nil, nil, tt.err).Class; got != tt.want {
+		if got := DefaultClassifier(Attempt{Status: 0, Header: nil, Body: nil, Err: tt.err}).Class; got != tt.want {
 			t.Errorf("%v: got %v, want %v", tt.err, got, tt.want)
 		}
 	}

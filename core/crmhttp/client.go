@@ -22,12 +22,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/rfmsync/rfmsync/core/crmerr"
@@ -36,14 +36,19 @@ import (
 // Client sends CRM API requests. It is safe for concurrent use.
 type Client struct {
 	base          string
-	timeout       time.Duration
-	maxRetries    int
+	baseFrom      func(context.Context) (string, error)
+	timeouts      Timeouts
+	retryBudget   time.Duration
+	stallBudget   time.Duration
+	maxRetries    int // 0: no cap but the budgets
 	minWait       time.Duration
 	maxWait       time.Duration
 	maxRetryAfter time.Duration
 	maxBody       int64
 	classify      Classifier
+	opOf          func(*http.Request) string
 	buckets       []*bucket
+	budget        *Budget
 	auth          Auth
 	stats         *Stats
 	log           *slog.Logger
@@ -61,9 +66,10 @@ func New(opts Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("crm http client: %w", err)
 	}
-	c := &Client{base: strings.TrimRight(o.BaseURL, "/"), timeout: o.Timeout, maxRetries: o.MaxRetries,
+	c := &Client{base: strings.TrimRight(o.BaseURL, "/"), baseFrom: o.BaseURLFrom, timeouts: o.Timeouts,
+		retryBudget: o.RetryBudget, stallBudget: o.StallBudget, maxRetries: o.MaxRetries,
 		minWait: o.MinWait, maxWait: o.MaxWait, maxRetryAfter: o.MaxRetryAfter, maxBody: o.MaxBodyBytes,
-		classify: o.Classifier, auth: o.Auth, stats: o.Stats, userAgent: o.UserAgent,
+		classify: o.Classifier, opOf: o.OpOf, budget: o.Budget, auth: o.Auth, stats: o.Stats, userAgent: o.UserAgent,
 		log: slog.New(NewRedactingHandler(o.Logger.Handler())), onResponse: o.OnResponse,
 		now: o.Now, sleep: o.Sleep}
 	seen := map[string]bool{}
@@ -83,11 +89,11 @@ func New(opts Options) (*Client, error) {
 	}
 	base := o.Transport
 	if base == nil {
-		base = cleanhttp.DefaultPooledTransport()
+		base = NewTransport(o.Timeouts)
 	}
 	c.rc = &retryablehttp.Client{
 		HTTPClient:   &http.Client{Transport: &transport{c: c, base: base}, CheckRedirect: sameHostRedirects},
-		RetryMax:     c.maxRetries,
+		RetryMax:     math.MaxInt32, // the budgets in checkRetry decide
 		CheckRetry:   c.checkRetry,
 		Backoff:      func(time.Duration, time.Duration, int, *http.Response) time.Duration { return 0 },
 		PrepareRetry: c.prepareRetry,
@@ -107,7 +113,20 @@ type Request struct {
 	Header http.Header
 	Body   []byte // sent again, unchanged, on every attempt
 	NoAuth bool   // skip Options.Auth: token, challenge and login calls
+	// Op labels the operation for the Classifier and for Stats.ByOp
+	// ("query", "revise", "batch_update"); empty means Options.OpOf's answer.
+	Op string
+	// NoReplay refuses the replay after a rejected credential: the request
+	// belongs to the session that died (a Salesforce query locator). The
+	// credential is still renewed, and Do fails with ErrSessionRenewed so
+	// the connector restarts from its own cursor instead.
+	NoReplay bool
 }
+
+// ErrSessionRenewed is in the chain of a NoReplay request's error when its
+// credential was rejected and renewed: retry it from the caller's own
+// cursor, not by sending it again.
+var ErrSessionRenewed = errors.New("the session was renewed; the request belongs to the old one and was not replayed")
 
 // Response is the final answer to a Request, body fully read.
 type Response struct {
@@ -122,7 +141,7 @@ type Response struct {
 // caller can read per-item details. A cancelled ctx returns ctx.Err()
 // (wrapped), not a crmerr error: a stopping run is not a CRM failure.
 func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
-	u, err := c.resolve(r.Path, r.Query)
+	u, err := c.resolve(ctx, r.Path, r.Query)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", r.Method, r.Path, err)
 	}
@@ -132,6 +151,12 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		return nil, fmt.Errorf("%s: %w", label, err)
 	}
 	if st.verdict.Reauth && !r.NoAuth && c.auth != nil && st.authReq != nil && c.auth.Invalidate(st.authReq) {
+		if r.NoReplay {
+			c.log.Info("crm credential rejected; renewed for later calls, this one is not replayed",
+				"request", label, "status", st.status, "code", st.verdict.Code)
+			return st.response(), fmt.Errorf("%s: %w", label, &crmerr.Error{Class: crmerr.Transient,
+				Status: st.status, Code: st.verdict.Code, Message: st.verdict.Message, Err: ErrSessionRenewed})
+		}
 		c.stats.addReplay()
 		c.log.Info("crm credential rejected; renewing it and replaying once", "request", label,
 			"status", st.status, "code", st.verdict.Code)
@@ -144,7 +169,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 
 // send runs one retryablehttp exchange and returns its final call state.
 func (c *Client) send(ctx context.Context, r *Request, rawURL, label string) (*call, error) {
-	st := &call{label: label, noAuth: r.NoAuth}
+	st := &call{label: label, noAuth: r.NoAuth, op: r.Op, start: c.now()}
 	ctx = context.WithValue(ctx, callKey{}, st)
 	var body any
 	if r.Body != nil {
@@ -156,6 +181,9 @@ func (c *Client) send(ctx context.Context, r *Request, rawURL, label string) (*c
 	}
 	for k, vs := range r.Header {
 		req.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
+	}
+	if st.op == "" && c.opOf != nil {
+		st.op = c.opOf(req.Request)
 	}
 	if req.Header.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", c.userAgent)
@@ -177,13 +205,21 @@ func (c *Client) send(ctx context.Context, r *Request, rawURL, label string) (*c
 }
 
 // resolve joins path to the base URL and adds query.
-func (c *Client) resolve(path string, query url.Values) (*url.URL, error) {
+func (c *Client) resolve(ctx context.Context, path string, query url.Values) (*url.URL, error) {
 	raw := path
 	if !strings.HasPrefix(path, "https://") && !strings.HasPrefix(path, "http://") {
-		if c.base == "" {
+		base := c.base
+		if base == "" && c.baseFrom != nil {
+			b, err := c.baseFrom(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("base URL: %w", err)
+			}
+			base = strings.TrimRight(b, "/")
+		}
+		if base == "" {
 			return nil, errors.New("relative path without a base URL")
 		}
-		raw = c.base + "/" + strings.TrimLeft(path, "/")
+		raw = base + "/" + strings.TrimLeft(path, "/")
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -205,8 +241,8 @@ func (c *Client) resolve(path string, query url.Values) (*url.URL, error) {
 // included: the caller inspects its per-item results), decodes the body
 // into out (if not nil and the body is not empty). It returns the final
 // status (0 if no response arrived) and an error as Do does. A body that is
-// not valid JSON is Transient (truncated or proxy pages heal); one that does
-// not fit out is Permanent (our type is wrong).
+// empty (except on 204) or not valid JSON is Transient (truncated or proxy
+// pages heal); one that is null or does not fit out is Permanent.
 func (c *Client) DoJSON(ctx context.Context, method, path string, query url.Values, in, out any) (int, error) {
 	r := &Request{Method: method, Path: path, Query: query, Header: http.Header{"Accept": {"application/json"}}}
 	if in != nil {
@@ -222,8 +258,18 @@ func (c *Client) DoJSON(ctx context.Context, method, path string, query url.Valu
 	if resp != nil {
 		status = resp.Status
 	}
-	if err != nil || out == nil || resp == nil || len(bytes.TrimSpace(resp.Body)) == 0 {
+	if err != nil || out == nil || resp == nil || status == http.StatusNoContent {
 		return status, err
+	}
+	// An empty or null body where an answer is due is a broken proxy or a
+	// hostile server, never "nothing": decoding it would read as no data.
+	switch b := bytes.TrimSpace(resp.Body); {
+	case len(b) == 0:
+		return status, fmt.Errorf("%s %s: %w", method, path,
+			&crmerr.Error{Class: crmerr.Transient, Status: status, Message: "empty response body"})
+	case string(b) == "null":
+		return status, fmt.Errorf("%s %s: %w", method, path,
+			&crmerr.Error{Class: crmerr.Permanent, Status: status, Message: "response body is null"})
 	}
 	if err := json.Unmarshal(resp.Body, out); err != nil {
 		class := crmerr.Transient

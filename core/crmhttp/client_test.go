@@ -23,11 +23,13 @@ func TestClassifierSeesSuccessBodies(t *testing.T) {
 		io.WriteString(w, `{"success":true,"result":[]}`)
 	})
 	c := newTestClient(t, srv, newFakeClock(), func(o *Options) {
-		o.Classifier = func(s int, h http.Header, b []byte, err error) Verdict {
+		o.Classifier = func(a Attempt) Verdict {
+			s, b := a.Status, a.Body
+			_, _ = s, b
 			if bytes.Contains(b, []byte(`"success":false`)) {
 				return Verdict{Class: crmerr.Transient, Code: "INTERNAL_SERVER_ERROR"}
 			}
-			return DefaultClassifier(s, h, b, err)
+			return DefaultClassifier(a)
 		}
 	})
 	var out struct{ Success bool }
@@ -42,10 +44,28 @@ func TestDoJSONDecodeErrors(t *testing.T) {
 			io.WriteString(w, "<html>maintenance</html>")
 			return
 		}
-		io.WriteString(w, `{"n":"not a number"}`)
+		switch r.URL.Path {
+		case "/null":
+			io.WriteString(w, " null\n")
+		case "/empty":
+		case "/nocontent":
+			w.WriteHeader(204)
+		default:
+			io.WriteString(w, `{"n":"not a number"}`)
+		}
 	})
-	c := newTestClient(t, srv, newFakeClock(), nil)
+	c := newTestClient(t, srv, newFakeClock(), func(o *Options) { o.RetryBudget = time.Second })
 	var out struct{ N int }
+	// An empty or null answer is never "no data".
+	if _, err := c.DoJSON(context.Background(), "GET", "/empty", nil, nil, &out); crmerr.ClassOf(err) != crmerr.Transient {
+		t.Errorf("empty 200: %v, want transient", err)
+	}
+	if _, err := c.DoJSON(context.Background(), "GET", "/null", nil, nil, &out); crmerr.ClassOf(err) != crmerr.Permanent {
+		t.Errorf("null 200: %v, want permanent", err)
+	}
+	if status, err := c.DoJSON(context.Background(), "GET", "/nocontent", nil, nil, &out); err != nil || status != 204 {
+		t.Errorf("204: %d %v, want no error", status, err)
+	}
 	if _, err := c.DoJSON(context.Background(), "GET", "/html", nil, nil, &out); crmerr.ClassOf(err) != crmerr.Transient {
 		t.Errorf("non-JSON 200: %v, want transient", err)
 	}
@@ -69,7 +89,7 @@ func TestResolve(t *testing.T) {
 		{"https://acme.my.salesforce.com/services/data/v62.0/query/01g-2000", nil, "https://acme.my.salesforce.com/services/data/v62.0/query/01g-2000"},
 	}
 	for _, tt := range tests {
-		u, err := c.resolve(tt.path, tt.query)
+		u, err := c.resolve(context.Background(), tt.path, tt.query)
 		if err != nil || u.String() != tt.want {
 			t.Errorf("resolve(%q) = %v, %v; want %s", tt.path, u, err, tt.want)
 		}

@@ -119,8 +119,10 @@ func (b *bearerSeen) list() []string {
 
 // hubspotLike wraps DefaultClassifier the way a connector does: only an
 // EXPIRED_AUTHENTICATION 401 asks for a refresh.
-func hubspotLike(s int, h http.Header, b []byte, err error) Verdict {
-	v := DefaultClassifier(s, h, b, err)
+func hubspotLike(a Attempt) Verdict {
+	s, b := a.Status, a.Body
+	_, _ = s, b
+	v := DefaultClassifier(a)
 	if s == http.StatusUnauthorized {
 		v.Reauth = strings.Contains(string(b), "EXPIRED_AUTHENTICATION")
 	}

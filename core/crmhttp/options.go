@@ -11,38 +11,101 @@ import (
 
 // Defaults for zero Options fields.
 const (
-	DefaultTimeout       = 2 * time.Minute // one attempt; Cloudflare gives up on HubSpot at 100 s (524)
-	DefaultMaxRetries    = 5
+	DefaultRetryBudget   = 3 * time.Minute  // per call: a few minutes heal most 5xx bursts and 429 windows
+	DefaultStallBudget   = 30 * time.Second // per call: time lost to stalled attempts before giving up
 	DefaultMinWait       = 500 * time.Millisecond
 	DefaultMaxWait       = 30 * time.Second
-	DefaultMaxRetryAfter = 2 * time.Minute // longer waits end the run (HubSpot 477 can ask for ~24 h)
+	DefaultMaxRetryAfter = time.Minute // longer Retry-After hints are waited this long, never persisted
 	DefaultMaxBodyBytes  = 64 << 20
 	DefaultUserAgent     = "rfmsync"
 )
+
+// Default timeouts of one attempt, in seconds rather than minutes: a server
+// that accepts and then stalls costs a few of them, then the attempt is
+// retried (see Options.StallBudget).
+const (
+	DefaultConnectTimeout        = 10 * time.Second
+	DefaultResponseHeaderTimeout = 20 * time.Second // first byte; CRM searches answer in seconds
+	DefaultIdleReadTimeout       = 10 * time.Second // longest silence inside a body
+	DefaultAttemptTimeout        = 2 * time.Minute  // one whole attempt, body included
+)
+
+// Timeouts bound one attempt's phases. Zero fields take the defaults above;
+// negative means none.
+type Timeouts struct {
+	// Connect bounds getting a connection: dialling and the TLS handshake.
+	Connect time.Duration
+	// ResponseHeader bounds the wait from sending the request to the
+	// response headers: the server's "first byte".
+	ResponseHeader time.Duration
+	// IdleRead bounds each silence while the body is read, so a server that
+	// sends headers and then nothing fails in seconds.
+	IdleRead time.Duration
+	// Attempt bounds one whole attempt, from sending to the body's last byte.
+	Attempt time.Duration
+}
+
+func (t Timeouts) withDefaults() Timeouts {
+	def := func(v, d time.Duration) time.Duration {
+		switch {
+		case v == 0:
+			return d
+		case v < 0:
+			return 0
+		}
+		return v
+	}
+	return Timeouts{Connect: def(t.Connect, DefaultConnectTimeout),
+		ResponseHeader: def(t.ResponseHeader, DefaultResponseHeaderTimeout),
+		IdleRead:       def(t.IdleRead, DefaultIdleReadTimeout),
+		Attempt:        def(t.Attempt, DefaultAttemptTimeout)}
+}
 
 // Options configures a Client. Zero values take the defaults above.
 type Options struct {
 	// BaseURL is joined with relative request paths; absolute http(s) paths
 	// (Salesforce nextRecordsUrl hosts, instance_url) are used as given.
 	BaseURL string
-	// Timeout bounds one attempt, from sending to reading the whole body,
-	// not counting pacing waits. Negative means none.
-	Timeout time.Duration
-	// MaxRetries is how many times a Transient or RateLimited attempt is
-	// repeated. Negative means never.
+	// BaseURLFrom, used when BaseURL is empty, names the base URL per call:
+	// a session's host from the token response (TokenAuth.BaseURL, for
+	// Salesforce's instance_url).
+	BaseURLFrom func(context.Context) (string, error)
+	// Timeouts bound each attempt (connect, first byte, idle body, whole).
+	Timeouts Timeouts
+	// RetryBudget bounds one call's retries by time, not by count: a
+	// Transient or RateLimited attempt is retried with capped, jittered
+	// exponential backoff (or the server's Retry-After) while the time since
+	// the call started plus the next wait stays within it. Negative means
+	// no retries.
+	RetryBudget time.Duration
+	// StallBudget bounds the time one call may lose to attempts that timed
+	// out (a server that accepts and stalls): the timeouts that fired are
+	// summed, and once they reach it the call fails. Negative means a
+	// timed-out attempt is not retried.
+	StallBudget time.Duration
+	// MaxRetries, if positive, also caps the number of retries (tests).
+	// Negative means never retry.
 	MaxRetries int
 	// MinWait and MaxWait bound the jittered exponential backoff used when
 	// the server gives no Retry-After: attempt n waits a random time in
 	// [d/2, d] with d = min(MinWait·2ⁿ, MaxWait).
 	MinWait, MaxWait time.Duration
-	// MaxRetryAfter caps the waits the client sleeps on. A retryable verdict
-	// asking for longer becomes QuotaExhausted and is returned at once, so
-	// the run stops cleanly instead of sleeping for hours.
+	// MaxRetryAfter caps one wait on a server's Retry-After: a hint of a day
+	// or of an HTTP date years ahead is waited this long, then retried
+	// within RetryBudget. It never becomes a pause of later runs; only a
+	// classifier's QuotaExhausted verdict with a contract reset does.
 	MaxRetryAfter time.Duration
 	// MaxBodyBytes caps a response body; larger ones fail as Permanent.
 	MaxBodyBytes int64
 	// Classifier maps each attempt to a Verdict; nil means DefaultClassifier.
 	Classifier Classifier
+	// OpOf labels a request that sets no Request.Op, for the Classifier and
+	// Stats.ByOp (HubSpot derives its call kinds from the path); nil leaves
+	// such requests unlabelled ("").
+	OpOf func(*http.Request) string
+	// Budget, if set, is the CRM's long-window (daily) call budget: fed by
+	// every response, it refuses calls once spent, before they cost one.
+	Budget *Budget
 	// Buckets pace requests before each attempt (see Bucket).
 	Buckets []Bucket
 	// Auth decorates every request except Request.NoAuth ones; nil sends none.
@@ -54,7 +117,7 @@ type Options struct {
 	Logger *slog.Logger
 	// UserAgent is sent unless a request sets its own; "" means DefaultUserAgent.
 	UserAgent string
-	// Transport is the base RoundTripper; nil means a pooled transport.
+	// Transport is the base RoundTripper; nil means NewTransport(Timeouts).
 	Transport http.RoundTripper
 	// OnResponse, if set, sees the status and headers of every response
 	// (e.g. Salesforce Sforce-Limit-Info, HubSpot X-HubSpot-RateLimit-*).
@@ -74,14 +137,12 @@ func (o Options) withDefaults() (Options, error) {
 			return o, fmt.Errorf("base URL %q is not an absolute http(s) URL", o.BaseURL)
 		}
 	}
-	if o.Timeout == 0 {
-		o.Timeout = DefaultTimeout
+	o.Timeouts = o.Timeouts.withDefaults()
+	if o.RetryBudget == 0 {
+		o.RetryBudget = DefaultRetryBudget
 	}
-	switch {
-	case o.MaxRetries == 0:
-		o.MaxRetries = DefaultMaxRetries
-	case o.MaxRetries < 0:
-		o.MaxRetries = 0
+	if o.StallBudget == 0 {
+		o.StallBudget = DefaultStallBudget
 	}
 	if o.MinWait == 0 {
 		o.MinWait = DefaultMinWait

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/rfmsync/rfmsync/core/crmerr"
@@ -22,10 +23,14 @@ type callKey struct{}
 // call is the state of one retryablehttp exchange.
 type call struct {
 	label   string // method and path, for logs and errors
+	op      string // Request.Op or Options.OpOf's label
 	noAuth  bool
 	authReq *http.Request // the last request Auth decorated, for Invalidate
+	start   time.Time     // on the client's clock, for the retry budget
 	retries int
+	stalled time.Duration // sum of the timeouts that cut attempts off
 	wait    time.Duration // before the next retry
+	gaveUp  string        // why retrying stopped, for the error
 
 	judged    bool // at least one attempt was classified
 	verdict   Verdict
@@ -51,14 +56,24 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return false, errors.New("crmhttp: request without call state")
 	}
 	st.status, st.errStatus, st.header, st.body, st.cause = 0, 0, nil, nil, nil
+	var req *http.Request
 	if err == nil && resp != nil {
+		req = resp.Request
 		st.status, st.header = resp.StatusCode, resp.Header
 		if c.onResponse != nil {
 			c.onResponse(resp.StatusCode, resp.Header)
 		}
+		if c.budget != nil {
+			c.budget.observe(c.now(), resp.Header)
+		}
+		c.observeBuckets(resp.Request, resp.Header)
 		st.body, err = readBody(resp, c.maxBody)
 	}
-	v := c.judge(st, err)
+	var te *TimeoutError
+	if errors.As(err, &te) {
+		st.stalled += te.After
+	}
+	v := c.judge(st, req, err)
 	st.judged, st.verdict = true, v
 	if v.Class == crmerr.RateLimited || v.Class == crmerr.QuotaExhausted {
 		c.stats.addRateLimited()
@@ -66,16 +81,18 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if !v.Class.Retryable() {
 		if v.Class == crmerr.QuotaExhausted {
 			c.log.Warn("crm quota exhausted; stopping", "request", st.label, "status", st.status,
-				"code", v.Code, "retry_after", v.RetryAfter)
+				"code", v.Code, "reset_at", v.ResetAt)
 		}
 		return false, nil
 	}
-	if st.retries >= c.maxRetries {
-		c.log.Warn("crm call failed after retries", "request", st.label, "status", st.status,
-			"class", v.Class, "code", v.Code, "retries", st.retries)
+	wait := c.backoff(st.retries, v)
+	if why := c.stopRetrying(st, te != nil, wait); why != "" {
+		st.gaveUp = why
+		c.log.Warn("crm call failed on transient errors", "request", st.label, "status", st.status,
+			"class", v.Class, "code", v.Code, "retries", st.retries, "gave_up", why)
 		return false, nil
 	}
-	st.wait = c.backoff(st.retries, v)
+	st.wait = wait
 	st.retries++
 	c.stats.addRetry()
 	attrs := []any{"request", st.label, "status", st.status, "class", v.Class, "code", v.Code,
@@ -87,10 +104,36 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	return true, nil
 }
 
-// judge turns one attempt into a Verdict: a *crmerr.Error from the Auth or
-// the body reader is taken as is, anything else goes to the Classifier.
-// Retryable waits over the cap become QuotaExhausted.
-func (c *Client) judge(st *call, err error) Verdict {
+// stopRetrying says why a retryable attempt is not retried, or "": the
+// retry budget would be overrun by the next wait, stalled attempts used up
+// the stall budget, or the count cap (Options.MaxRetries) is reached.
+func (c *Client) stopRetrying(st *call, stalled bool, wait time.Duration) string {
+	attempts := st.retries + 1
+	elapsed := c.now().Sub(st.start)
+	switch {
+	case c.maxRetries < 0 || c.retryBudget < 0:
+		return "retries are off"
+	case c.maxRetries > 0 && st.retries >= c.maxRetries:
+		return fmt.Sprintf("%d attempts", attempts)
+	case stalled && (c.stallBudget < 0 || st.stalled >= c.stallBudget):
+		return fmt.Sprintf("%d attempts, %v lost to stalled responses (stall budget %v)",
+			attempts, st.stalled, max(c.stallBudget, 0))
+	case elapsed+wait > c.retryBudget:
+		return fmt.Sprintf("%d attempts over %v (retry budget %v)", attempts, elapsed.Round(time.Second), c.retryBudget)
+	}
+	return ""
+}
+
+// judge turns one attempt into a Verdict: a *crmerr.Error from the Auth, the
+// budget or the body reader is taken as is, anything else goes to the
+// Classifier together with the request it answers.
+func (c *Client) judge(st *call, req *http.Request, err error) Verdict {
+	a := Attempt{Op: st.op, Now: c.now()}
+	if req != nil {
+		a.Method, a.Path = req.Method, req.URL.Path
+	} else if m, p, ok := strings.Cut(st.label, " "); ok {
+		a.Method, a.Path = m, p
+	}
 	var v Verdict
 	if ce, ok := crmerr.As(err); ok {
 		v = Verdict{Class: ce.Class, RetryAfter: ce.RetryAfter, ResetAt: ce.ResetAt, Code: ce.Code, Message: ce.Message}
@@ -101,26 +144,23 @@ func (c *Client) judge(st *call, err error) Verdict {
 			err = ue.Err // its URL may be long; the label says enough
 		}
 		st.cause = err
-		v = c.classify(0, nil, nil, err)
+		a.Err = err
+		v = c.classify(a)
 	} else {
-		v = c.classify(st.status, st.header, st.body, nil)
+		a.Status, a.Header, a.Body = st.status, st.header, st.body
+		v = c.classify(a)
 	}
 	v.Message = RedactString(v.Message)
-	if v.Class.Retryable() && v.RetryAfter > c.maxRetryAfter {
-		v.Class = crmerr.QuotaExhausted
-	}
-	if v.Class == crmerr.QuotaExhausted && v.ResetAt.IsZero() && v.RetryAfter > 0 {
-		v.ResetAt = c.now().Add(v.RetryAfter)
-	}
 	return v
 }
 
 // backoff is the wait before retry number n+1: the server's Retry-After if
-// given (already under the cap), else a random time in [d/2, d] with
+// given, capped at MaxRetryAfter (a day-long or far-dated hint is a bounded
+// wait, never a pause), else a random time in [d/2, d] with
 // d = min(MinWait·2ⁿ, MaxWait), so parallel callers do not retry in step.
 func (c *Client) backoff(n int, v Verdict) time.Duration {
 	if v.RetryAfter > 0 {
-		return v.RetryAfter
+		return min(v.RetryAfter, c.maxRetryAfter)
 	}
 	d := c.maxWait
 	if n < 32 {
@@ -158,12 +198,17 @@ func readBody(resp *http.Response, limit int64) ([]byte, error) {
 	return b, nil
 }
 
+// response is the last response, if one arrived.
+func (st *call) response() *Response {
+	if st.status == 0 {
+		return nil
+	}
+	return &Response{Status: st.status, Header: st.header, Body: st.body}
+}
+
 // result turns the final call state into Do's return values.
 func (st *call) result(label string) (*Response, error) {
-	var resp *Response
-	if st.status != 0 {
-		resp = &Response{Status: st.status, Header: st.header, Body: st.body}
-	}
+	resp := st.response()
 	v := st.verdict
 	if v.Class == crmerr.None {
 		return resp, nil
@@ -172,6 +217,10 @@ func (st *call) result(label string) (*Response, error) {
 	if st.errStatus != 0 {
 		status = st.errStatus
 	}
-	return resp, fmt.Errorf("%s: %w", label, &crmerr.Error{Class: v.Class, Status: status, Code: v.Code,
-		Message: v.Message, RetryAfter: v.RetryAfter, ResetAt: v.ResetAt, Err: st.cause})
+	e := &crmerr.Error{Class: v.Class, Status: status, Code: v.Code,
+		Message: v.Message, RetryAfter: v.RetryAfter, ResetAt: v.ResetAt, Err: st.cause}
+	if st.gaveUp != "" {
+		return resp, fmt.Errorf("%s: gave up after %s: %w", label, st.gaveUp, e)
+	}
+	return resp, fmt.Errorf("%s: %w", label, e)
 }

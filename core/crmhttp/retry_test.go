@@ -132,35 +132,57 @@ func Test429RetryAfterHonoured(t *testing.T) {
 	}
 }
 
-func TestRetryAfterAboveCapIsQuotaExhausted(t *testing.T) {
-	var hits counter
+// A Retry-After of an hour, a day, 4e9 seconds or an HTTP date a century
+// ahead on a single 503/429 is a wait capped at MaxRetryAfter inside the
+// call, never a quota reset: the call succeeds once the server heals.
+func TestLongRetryAfterIsABoundedWait(t *testing.T) {
+	for _, ra := range []string{"3600", "86400", "4000000000", "Fri, 01 Jan 2163 00:00:00 GMT"} {
+		for _, status := range []int{429, 503} {
+			var hits counter
+			srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				if hits.inc() == 1 {
+					w.Header().Set("Retry-After", ra)
+					w.WriteHeader(status)
+					return
+				}
+				io.WriteString(w, `{}`)
+			})
+			clock := newFakeClock()
+			c := newTestClient(t, srv, clock, func(o *Options) { o.MaxRetryAfter = time.Minute })
+			if _, err := c.DoJSON(context.Background(), "GET", "/x", nil, nil, nil); err != nil {
+				t.Fatalf("%d Retry-After %q: %v", status, ra, err)
+			}
+			if got := clock.Sleeps(); len(got) != 1 || got[0] != time.Minute {
+				t.Errorf("%d Retry-After %q: sleeps %v, want [1m]", status, ra, got)
+			}
+		}
+	}
+}
+
+// A server that keeps answering 503 with a Retry-After of a day fails the
+// call as Transient once the retry budget is spent: no reset time, nothing
+// that could pause a later run, and the daemon may retry the run soon.
+func TestLongRetryAfterNeverBecomesAPause(t *testing.T) {
 	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
-		hits.inc()
-		w.Header().Set("Retry-After", "3600")
-		w.WriteHeader(477)
+		w.Header().Set("Retry-After", "86400")
+		w.WriteHeader(503)
 	})
 	clock := newFakeClock()
 	start := clock.Now()
-	c := newTestClient(t, srv, clock, func(o *Options) {
-		o.MaxRetryAfter = time.Minute
-		o.Classifier = func(s int, h http.Header, b []byte, err error) Verdict {
-			v := DefaultClassifier(s, h, b, err)
-			if s == 477 { // a connector's quirk: HubSpot data-centre migration
-				v.Class = crmerr.Transient
-			}
-			return v
-		}
-	})
+	c := newTestClient(t, srv, clock, func(o *Options) { o.MaxRetryAfter, o.RetryBudget = time.Minute, 3*time.Minute })
 	_, err := c.DoJSON(context.Background(), "GET", "/x", nil, nil, nil)
 	ce, ok := crmerr.As(err)
-	if !ok || ce.Class != crmerr.QuotaExhausted || !errors.Is(err, crmerr.ErrQuotaExhausted) {
-		t.Fatalf("err = %v, want quota exhausted", err)
+	if !ok || ce.Class != crmerr.Transient || !ce.ResetAt.IsZero() {
+		t.Fatalf("err = %v, want transient without a reset", err)
 	}
-	if hits.get() != 1 || len(clock.Sleeps()) != 0 {
-		t.Errorf("hits = %d, sleeps = %v; want one attempt and no wait", hits.get(), clock.Sleeps())
+	if _, pause := crmerr.PauseUntil(err, clock.Now()); pause {
+		t.Errorf("a Retry-After hint pauses later runs: %v", err)
 	}
-	if ce.RetryAfter != time.Hour || !ce.ResetAt.Equal(start.Add(time.Hour)) {
-		t.Errorf("RetryAfter = %v, ResetAt = %v; want 1h, %v", ce.RetryAfter, ce.ResetAt, start.Add(time.Hour))
+	if !ce.Class.RetryRunSoon() || !strings.Contains(err.Error(), "retry budget") {
+		t.Errorf("err = %v, want a retry-soon class naming the budget", err)
+	}
+	if spent := clock.Now().Sub(start); spent > 3*time.Minute {
+		t.Errorf("call spent %v, over its 3m budget", spent)
 	}
 }
 
@@ -174,8 +196,10 @@ func TestClassifierQuotaVerdictStopsAtOnce(t *testing.T) {
 	clock := newFakeClock()
 	reset := clock.Now().Add(15 * time.Hour)
 	c := newTestClient(t, srv, clock, func(o *Options) {
-		o.Classifier = func(s int, h http.Header, b []byte, err error) Verdict {
-			v := DefaultClassifier(s, h, b, err)
+		o.Classifier = func(a Attempt) Verdict {
+			s, b := a.Status, a.Body
+			_, _ = s, b
+			v := DefaultClassifier(a)
 			if bytes.Contains(b, []byte("DAILY")) {
 				v.Class, v.Code, v.ResetAt = crmerr.QuotaExhausted, "DAILY", reset
 			}
@@ -220,7 +244,7 @@ func TestAttemptTimeoutIsRetried(t *testing.T) {
 		}
 		io.WriteString(w, `{}`)
 	})
-	c := newTestClient(t, srv, newFakeClock(), func(o *Options) { o.Timeout = 50 * time.Millisecond })
+	c := newTestClient(t, srv, newFakeClock(), func(o *Options) { o.Timeouts.Attempt = 50 * time.Millisecond })
 	if _, err := c.DoJSON(context.Background(), "GET", "/x", nil, nil, nil); err != nil || hits.get() != 2 {
 		t.Fatalf("err = %v, hits = %d; want success on the second attempt", err, hits.get())
 	}

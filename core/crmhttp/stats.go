@@ -22,10 +22,19 @@ type StatsSnapshot struct {
 	TokenFetches int64            // credential refreshes or logins (their HTTP calls are in Calls)
 	RateLimited  int64            // responses classified RateLimited or QuotaExhausted
 	ByBucket     map[string]int64 // calls per pacing bucket name (a call may match several)
+	// ByOp counts calls per operation label (Request.Op, or Options.OpOf);
+	// every call has exactly one, so they sum to Calls. Credential calls
+	// (token refreshes, logins) count as OpAuth.
+	ByOp map[string]int64
 }
 
+// OpAuth is the operation label of credential calls: token refreshes and logins.
+const OpAuth = "auth"
+
 // NewStats returns empty counters.
-func NewStats() *Stats { return &Stats{s: StatsSnapshot{ByBucket: map[string]int64{}}} }
+func NewStats() *Stats {
+	return &Stats{s: StatsSnapshot{ByBucket: map[string]int64{}, ByOp: map[string]int64{}}}
+}
 
 // Snapshot returns a copy safe to keep and read.
 func (s *Stats) Snapshot() StatsSnapshot {
@@ -33,6 +42,7 @@ func (s *Stats) Snapshot() StatsSnapshot {
 	defer s.mu.Unlock()
 	out := s.s
 	out.ByBucket = maps.Clone(s.s.ByBucket)
+	out.ByOp = maps.Clone(s.s.ByOp)
 	return out
 }
 
@@ -45,9 +55,10 @@ func (s *Stats) update(f func(*StatsSnapshot)) {
 	f(&s.s)
 }
 
-func (s *Stats) addCall(buckets []*bucket) {
+func (s *Stats) addCall(buckets []*bucket, op string) {
 	s.update(func(v *StatsSnapshot) {
 		v.Calls++
+		v.ByOp[op]++
 		for _, b := range buckets {
 			v.ByBucket[b.name]++
 		}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,8 +43,19 @@ type TokenAuthConfig struct {
 	// QueryParam, if set, sends the token as this query parameter (vtenext
 	// "sessionName") instead of an "Authorization: Bearer" header.
 	QueryParam string
-	Now        func() time.Time // default time.Now
-	Logger     *slog.Logger     // default discards
+	// Breaker, if set, is asked before every fetch and tripped when one is
+	// refused (class Auth or AuthRefreshDead): later fetches with the same
+	// Fingerprint fail at once with crmerr.LoginBlocked, without a call.
+	Breaker     Breaker
+	Fingerprint string // of the configured credentials; required with Breaker
+	// IdleTimeout, if set, renews a credential unused this long (login
+	// sessions that the server drops when idle, such as PHP sessions).
+	IdleTimeout time.Duration
+	// BaseURLField names the token field carrying the API base URL for the
+	// session (Salesforce's instance_url), read by BaseURL.
+	BaseURLField string
+	Now          func() time.Time // default time.Now
+	Logger       *slog.Logger     // default discards
 }
 
 // TokenAuth is an Auth for expiring credentials: OAuth access tokens and
@@ -51,18 +64,23 @@ type TokenAuthConfig struct {
 // rejected, like Salesforce's) and again after Invalidate. Exactly one fetch
 // is in flight at a time; concurrent callers wait and reuse its result.
 type TokenAuth struct {
-	fetch TokenFunc
-	skew  time.Duration
-	param string
-	now   func() time.Time
-	log   *slog.Logger
-	stats atomic.Pointer[Stats]
-	sem   chan struct{} // holds one token while a fetch runs
+	fetch   TokenFunc
+	skew    time.Duration
+	param   string
+	breaker Breaker
+	fp      string
+	idle    time.Duration
+	urlKey  string
+	now     func() time.Time
+	log     *slog.Logger
+	stats   atomic.Pointer[Stats]
+	sem     chan struct{} // holds one token while a fetch runs
 
 	mu        sync.Mutex // guards the fields below
 	tok       *oauth2.Token
 	refreshAt time.Time // zero: no expiry known
 	stale     bool      // rejected by the server
+	lastUse   time.Time
 
 	testHookWait func() // called when a caller finds no valid token (tests)
 }
@@ -72,7 +90,11 @@ func NewTokenAuth(cfg TokenAuthConfig) (*TokenAuth, error) {
 	if cfg.Fetch == nil {
 		return nil, errors.New("token auth: fetch function is nil")
 	}
+	if cfg.Breaker != nil && cfg.Fingerprint == "" {
+		return nil, errors.New("token auth: a breaker needs the credentials' fingerprint")
+	}
 	a := &TokenAuth{fetch: cfg.Fetch, skew: cfg.Skew, param: cfg.QueryParam, now: cfg.Now,
+		breaker: cfg.Breaker, fp: cfg.Fingerprint, idle: cfg.IdleTimeout, urlKey: cfg.BaseURLField,
 		log: cfg.Logger, sem: make(chan struct{}, 1), tok: cfg.Initial}
 	if a.skew == 0 {
 		a.skew = DefaultSkew
@@ -156,9 +178,14 @@ func (a *TokenAuth) valid() *oauth2.Token {
 	if a.tok == nil || a.tok.AccessToken == "" || a.stale {
 		return nil
 	}
-	if !a.refreshAt.IsZero() && !a.now().Before(a.refreshAt) {
+	now := a.now()
+	if !a.refreshAt.IsZero() && !now.Before(a.refreshAt) {
 		return nil
 	}
+	if a.idle > 0 && !a.lastUse.IsZero() && now.Sub(a.lastUse) >= a.idle {
+		return nil
+	}
+	a.lastUse = now
 	return a.tok
 }
 
@@ -172,6 +199,17 @@ func (a *TokenAuth) renew(ctx context.Context) (*oauth2.Token, error) {
 	}
 	a.mu.Unlock()
 
+	if a.breaker != nil {
+		reason, tripped, err := a.breaker.Tripped(a.fp)
+		if err != nil {
+			return nil, fmt.Errorf("read the login breaker: %w", err)
+		}
+		if tripped {
+			return nil, &crmerr.Error{Class: crmerr.LoginBlocked, Message: "an earlier login with these " +
+				"credentials was refused, so rfmsync does not try again until they change in the " +
+				"configuration (" + reason + ")"}
+		}
+	}
 	start := a.now()
 	got, err := a.fetch(ctx, cur)
 	a.stats.Load().addTokenFetch()
@@ -179,8 +217,15 @@ func (a *TokenAuth) renew(ctx context.Context) (*oauth2.Token, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if _, ok := crmerr.As(err); !ok {
-			err = &crmerr.Error{Class: crmerr.Auth, Message: "obtain credentials", Err: err}
+		ce, ok := crmerr.As(err)
+		if !ok {
+			ce = &crmerr.Error{Class: crmerr.Auth, Message: "obtain credentials", Err: err}
+			err = ce
+		}
+		if a.breaker != nil && (ce.Class == crmerr.Auth || ce.Class == crmerr.AuthRefreshDead) {
+			if terr := a.breaker.Trip(a.fp, RedactString(ce.Message)); terr != nil {
+				a.log.Error("could not record the refused login; the next run may try again", "error", terr)
+			}
 		}
 		a.log.Warn("credential refresh failed", "error", err)
 		return nil, fmt.Errorf("refresh credentials: %w", err)
@@ -205,7 +250,7 @@ func (a *TokenAuth) renew(ctx context.Context) (*oauth2.Token, error) {
 	}
 
 	a.mu.Lock()
-	a.tok, a.refreshAt, a.stale = &tok, refreshAt, false
+	a.tok, a.refreshAt, a.stale, a.lastUse = &tok, refreshAt, false, a.now()
 	a.mu.Unlock()
 	a.log.Info("credential refreshed", "refresh_at", refreshAt)
 	return &tok, nil
@@ -213,3 +258,32 @@ func (a *TokenAuth) renew(ctx context.Context) (*oauth2.Token, error) {
 
 // GoString hides the credentials from %#v.
 func (a *TokenAuth) GoString() string { return a.String() }
+
+// BaseURL returns the API base URL the token response named in
+// TokenAuthConfig.BaseURLField (Salesforce's instance_url), fetching a
+// token first if needed. It must be an absolute https URL (http only for a
+// loopback test server): the credential is sent there.
+func (a *TokenAuth) BaseURL(ctx context.Context) (string, error) {
+	if a.urlKey == "" {
+		return "", errors.New("token auth: no base URL field configured")
+	}
+	tok, err := a.Token(ctx)
+	if err != nil {
+		return "", err
+	}
+	raw, _ := tok.Extra(a.urlKey).(string)
+	u, err := url.Parse(raw)
+	if raw == "" || err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname()))) {
+		return "", &crmerr.Error{Class: crmerr.Permanent,
+			Message: fmt.Sprintf("the token response carries no usable %s (want an absolute https URL)", a.urlKey)}
+	}
+	return strings.TrimRight(raw, "/"), nil
+}
+
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

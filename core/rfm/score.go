@@ -1,9 +1,10 @@
 package rfm
 
 import (
-	"cmp"
 	"fmt"
+	"runtime"
 	"strconv"
+	"sync"
 )
 
 // Params is everything that shapes scores, fixed for one run.
@@ -63,9 +64,9 @@ type Score struct {
 	Monetary    Money
 	Last        Instant
 	R, F, M     uint8
-	Segment     Segment
 	// New is set when the segment was replaced by the new-customer segment.
-	New bool
+	New     bool
+	Segment Segment
 }
 
 // Code returns the RFM code, the three digits, e.g. "545".
@@ -78,65 +79,103 @@ func FM(f, m int) int { return (f + m + 1) / 2 }
 
 // ScoreAll scores every scorable customer (frequency > 0) against the others,
 // in input order. It is a pure function of its inputs.
+//
+// The three metrics are ranked in parallel, each through 64-bit keys and a
+// radix sort (money falls back to exact comparison when an amount exceeds
+// int64 micro-units), and the scores are assembled in parallel halves.
 func ScoreAll(in []Customer, asof Instant, p Params) []Score {
-	cs := make([]Customer, 0, len(in))
-	for _, c := range in {
-		if c.Agg.Scorable() {
-			cs = append(cs, c)
+	// pos maps an output row to its customer in in; nil when all are scorable.
+	var pos []int32
+	n := 0
+	for i := range in {
+		if in[i].Agg.Scorable() {
+			n++
 		}
 	}
-	n := len(cs)
+	if n < len(in) {
+		pos = make([]int32, 0, n)
+		for i := range in {
+			if in[i].Agg.Scorable() {
+				pos = append(pos, int32(i))
+			}
+		}
+	}
+	customer := func(k int) *Customer {
+		if pos != nil {
+			return &in[pos[k]]
+		}
+		return &in[k]
+	}
 	out := make([]Score, n)
 	if n == 0 {
 		return out
 	}
 	w := Window{AsOf: asof}
-	last := make([]Instant, n)
-	freq := make([]int64, n)
-	money := make([]Money, n)
-	for i, c := range cs {
-		last[i], freq[i], money[i] = c.Agg.Last, c.Agg.Frequency, c.Agg.Monetary
-	}
 	var r, f, m []uint8
-	if p.R.Method == Threshold {
-		r = thresholds(last, func(v Instant) uint8 { return thresholdRecency(w.RecencyDays(v), p.R.Cuts, p.Bins) })
-	} else {
-		r = quantileScores(last, p.Bins, cmp.Compare[Instant])
-	}
-	if p.F.Method == Threshold {
-		f = thresholds(freq, func(v int64) uint8 { return thresholdHigher(MoneyFromInt(v), p.F.Cuts) })
-	} else {
-		f = quantileScores(freq, p.Bins, cmp.Compare[int64])
-	}
-	if p.M.Method == Threshold {
-		m = thresholds(money, func(v Money) uint8 { return thresholdHigher(v, p.M.Cuts) })
-	} else {
-		m = quantileScores(money, p.Bins, Money.Cmp)
-	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if p.R.Method == Threshold {
+			r = make([]uint8, n)
+			for k := range n {
+				r[k] = thresholdRecency(w.RecencyDays(customer(k).Agg.Last), p.R.Cuts, p.Bins)
+			}
+			return
+		}
+		keys := make([]keyIdx, n)
+		for k := range n {
+			keys[k] = keyIdx{signedKey(int64(customer(k).Agg.Last)), uint32(k)}
+		}
+		r = quantileKeys(keys, p.Bins)
+	})
+	wg.Go(func() {
+		if p.F.Method == Threshold {
+			f = make([]uint8, n)
+			for k := range n {
+				f[k] = thresholdHigher(MoneyFromInt(customer(k).Agg.Frequency), p.F.Cuts)
+			}
+			return
+		}
+		keys := make([]keyIdx, n)
+		for k := range n {
+			keys[k] = keyIdx{signedKey(customer(k).Agg.Frequency), uint32(k)}
+		}
+		f = quantileKeys(keys, p.Bins)
+	})
+	wg.Go(func() {
+		if p.M.Method == Threshold {
+			m = make([]uint8, n)
+			for k := range n {
+				m[k] = thresholdHigher(customer(k).Agg.Monetary, p.M.Cuts)
+			}
+			return
+		}
+		m = moneyScores(n, func(k int) Money { return customer(k).Agg.Monetary }, p.Bins)
+	})
+	wg.Wait()
 	newBefore := asof - Instant(int64(p.NewCustomerDays)*microsPerDay)
-	for i, c := range cs {
-		s := Score{
-			Key:         c.Key,
-			RecencyDays: w.RecencyDays(c.Agg.Last),
-			Frequency:   c.Agg.Frequency,
-			Monetary:    c.Agg.Monetary,
-			Last:        c.Agg.Last,
-			R:           r[i], F: f[i], M: m[i],
+	fill := func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			c := customer(k)
+			s := &out[k]
+			*s = Score{
+				Key:         c.Key,
+				RecencyDays: w.RecencyDays(c.Agg.Last),
+				Frequency:   c.Agg.Frequency,
+				Monetary:    c.Agg.Monetary,
+				Last:        c.Agg.Last,
+				R:           r[k], F: f[k], M: m[k],
+			}
+			s.Segment = p.Segments.Lookup(int(s.R), int(s.F), int(s.M))
+			if p.NewCustomerDays > 0 && c.Agg.First > newBefore {
+				s.Segment, s.New = p.NewSegment, true
+			}
 		}
-		s.Segment = p.Segments.Lookup(int(s.R), int(s.F), int(s.M))
-		if p.NewCustomerDays > 0 && c.Agg.First > newBefore {
-			s.Segment, s.New = p.NewSegment, true
-		}
-		out[i] = s
 	}
-	return out
-}
-
-func thresholds[T any](vals []T, score func(T) uint8) []uint8 {
-	out := make([]uint8, len(vals))
-	for i, v := range vals {
-		out[i] = score(v)
+	parts := min(runtime.GOMAXPROCS(0), 8, max(1, n/50_000))
+	for k := range parts {
+		wg.Go(func() { fill(k*n/parts, (k+1)*n/parts) })
 	}
+	wg.Wait()
 	return out
 }
 

@@ -36,7 +36,7 @@ var errInconsistent = errors.New("state is inconsistent (reset the source to re-
 // the caller can clear what it published for them. fn runs inside a read
 // transaction: see the package comment.
 func (db *DB) Customers(w rfm.Window, fn func(key connector.CustomerKey, agg rfm.Aggregate) error) error {
-	return db.bolt.View(func(tx *bolt.Tx) error {
+	return db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketCustomers).Cursor()
 		var typ string // customer types are few: reuse the string
 		for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -50,9 +50,9 @@ func (db *DB) Customers(w rfm.Window, fn func(key connector.CustomerKey, agg rfm
 			key := connector.CustomerKey{Type: typ, ID: string(k[i+1:])}
 			var agg rfm.Aggregate
 			if err := fold(v, w, &agg); err != nil {
-				return fmt.Errorf("customer %s: %w", key, err)
+				return fmt.Errorf("customer %q: %w", key, err)
 			}
-			if err := fn(key, agg); err != nil {
+			if err := callback(func() error { return fn(key, agg) }); err != nil {
 				return err
 			}
 		}
@@ -69,14 +69,14 @@ func (db *DB) Aggregate(key connector.CustomerKey, w rfm.Window) (rfm.Aggregate,
 	if err != nil {
 		return agg, false, err
 	}
-	err = db.bolt.View(func(tx *bolt.Tx) error {
+	err = db.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketCustomers).Get(kb)
 		if v == nil {
 			return nil
 		}
 		ok = true
 		if err := fold(v, w, &agg); err != nil {
-			return fmt.Errorf("customer %s: %w", key, err)
+			return fmt.Errorf("customer %q: %w", key, err)
 		}
 		return nil
 	})
@@ -86,7 +86,7 @@ func (db *DB) Aggregate(key connector.CustomerKey, w rfm.Window) (rfm.Aggregate,
 // CustomerCount is the number of customers with at least one order.
 func (db *DB) CustomerCount() (int, error) {
 	var n int
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		n = tx.Bucket(bucketCustomers).Stats().KeyN
 		return nil
 	})
@@ -179,7 +179,7 @@ func (p *patch) list(k connector.CustomerKey) (*custList, error) {
 	l := &custList{key: k}
 	if v := p.bucket.Get(kb); v != nil {
 		if l.entries, err = decodeEntries(v); err != nil {
-			return nil, fmt.Errorf("customer %s: %w", k, err)
+			return nil, fmt.Errorf("customer %q: %w", k, err)
 		}
 	}
 	p.lists[string(kb)] = l
@@ -200,7 +200,7 @@ func (p *patch) remove(k connector.CustomerKey, source, id string) error {
 		if p.lenient {
 			return nil
 		}
-		return fmt.Errorf("order %s/%s is missing from customer %s: %w", source, id, k, errInconsistent)
+		return fmt.Errorf("order %q/%q is missing from customer %q: %w", source, id, k, errInconsistent)
 	}
 	l.entries = slices.Delete(l.entries, i, i+1)
 	l.dirty = true
@@ -241,7 +241,7 @@ func (p *patch) flush() ([]connector.CustomerKey, error) {
 			err = p.bucket.Put([]byte(k), encodeEntries(l.entries))
 		}
 		if err != nil {
-			return nil, fmt.Errorf("customer %s: %w", l.key, err)
+			return nil, fmt.Errorf("customer %q: %w", l.key, err)
 		}
 		touched = append(touched, l.key)
 	}

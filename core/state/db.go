@@ -59,6 +59,13 @@ type Options struct {
 	LockTimeout time.Duration
 	// ReadOnly opens with a shared lock for inspection; writes then fail.
 	ReadOnly bool
+	// CheckLimit is the largest file (bytes) that gets bbolt's full
+	// consistency check on open; zero means DefaultCheckLimit, negative
+	// skips it. Every file gets the cheap checks.
+	CheckLimit int64
+	// Notice receives what Open fixed on its own (a state file others could
+	// read, tightened to 0600); nil drops it.
+	Notice func(msg string)
 }
 
 // DB is an open state file. Its methods are safe for concurrent use.
@@ -91,30 +98,50 @@ func (e *SchemaError) Is(target error) bool { return target == ErrSchema }
 
 // Open opens or creates the state file at path. A file held by another
 // process yields an error wrapping ErrLocked after opt.LockTimeout; a file of
-// another schema version yields a *SchemaError.
+// another schema version yields a *SchemaError; a damaged file yields an
+// error matching ErrCorrupt, and an existing empty one an error wrapping
+// ErrEmpty.
 func Open(path string, opt Options) (*DB, error) {
 	timeout := opt.LockTimeout
 	if timeout <= 0 {
 		timeout = DefaultLockTimeout
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:  timeout,
-		ReadOnly: opt.ReadOnly,
-		// The hashmap freelist stays fast on a large, fragmented file, which
-		// is what random per-customer rewrites produce.
-		FreelistType: bolt.FreelistMapType,
+	limit := opt.CheckLimit
+	if limit == 0 {
+		limit = DefaultCheckLimit
+	}
+	if err := inspect(path, opt.ReadOnly, opt.Notice); err != nil {
+		return nil, err
+	}
+	var b *bolt.DB
+	err := guard(path, func() (err error) {
+		b, err = bolt.Open(path, 0o600, &bolt.Options{
+			Timeout:  timeout,
+			ReadOnly: opt.ReadOnly,
+			// The hashmap freelist stays fast on a large, fragmented file, which
+			// is what random per-customer rewrites produce.
+			FreelistType: bolt.FreelistMapType,
+		})
+		return err
 	})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("state file %s is %w (waited %s)", path, ErrLocked, timeout)
+	}
+	if errors.Is(err, ErrCorrupt) {
+		return nil, err
+	}
+	if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrChecksum) || errors.Is(err, bolterrors.ErrVersionMismatch) {
+		return nil, &CorruptError{Path: path, Detail: err.Error()}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
 	db := &DB{bolt: b, path: path}
-	if opt.ReadOnly {
-		err = b.View(db.check)
-	} else {
-		err = b.Update(db.init)
+	err = verify(b, path, limit)
+	if err == nil && opt.ReadOnly {
+		err = db.view(db.check)
+	} else if err == nil {
+		err = db.update(db.init)
 	}
 	if err != nil {
 		_ = b.Close()

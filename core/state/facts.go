@@ -74,25 +74,25 @@ func (db *DB) ApplyPage(source string, changes []Change, cursor []byte) (Applied
 	}
 	var a Applied
 	var touched []connector.CustomerKey
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) error {
 		a = Applied{}
 		facts, err := tx.Bucket(bucketFacts).CreateBucketIfNotExists([]byte(source))
 		if err != nil {
-			return fmt.Errorf("facts bucket of %s: %w", source, err)
+			return fmt.Errorf("facts bucket of %q: %w", source, err)
 		}
 		p := newPatch(tx.Bucket(bucketCustomers))
 		for i := range changes {
 			if err := applyChange(facts, p, source, &changes[i], &a); err != nil {
-				return fmt.Errorf("apply %s page, change %d (order %q): %w", source, i, changes[i].OrderID, err)
+				return fmt.Errorf("apply %q page, change %d (order %q): %w", source, i, changes[i].OrderID, err)
 			}
 		}
 		if touched, err = p.flush(); err != nil {
-			return fmt.Errorf("apply %s page: %w", source, err)
+			return fmt.Errorf("apply %q page: %w", source, err)
 		}
 		if cursor != nil {
 			v := append([]byte{valueV1}, cursor...)
 			if err := tx.Bucket(bucketCursors).Put([]byte(source), v); err != nil {
-				return fmt.Errorf("store %s cursor: %w", source, err)
+				return fmt.Errorf("store %q cursor: %w", source, err)
 			}
 		}
 		return nil
@@ -160,13 +160,13 @@ func applyChange(facts *bolt.Bucket, p *patch, source string, ch *Change, a *App
 // Cursor returns the cursor last stored for source, nil if none.
 func (db *DB) Cursor(source string) ([]byte, error) {
 	var c []byte
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketCursors).Get([]byte(source))
 		if v == nil {
 			return nil
 		}
 		if v[0] != valueV1 {
-			return fmt.Errorf("cursor of %s: %w", source, errCorrupt)
+			return fmt.Errorf("cursor of %q: %w", source, errCorrupt)
 		}
 		c = append([]byte{}, v[1:]...)
 		return nil
@@ -181,9 +181,9 @@ func (db *DB) ResetSource(source string) error {
 	if source == "" {
 		return errNoSource
 	}
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketCursors).Delete([]byte(source)); err != nil {
-			return fmt.Errorf("reset %s: %w", source, err)
+			return fmt.Errorf("reset %q: %w", source, err)
 		}
 		all := tx.Bucket(bucketFacts)
 		facts := all.Bucket([]byte(source))
@@ -208,7 +208,7 @@ func (db *DB) ResetSource(source string) error {
 			err = all.DeleteBucket([]byte(source))
 		}
 		if err != nil {
-			return fmt.Errorf("reset %s: %w", source, err)
+			return fmt.Errorf("reset %q: %w", source, err)
 		}
 		return nil
 	})
@@ -218,7 +218,7 @@ func (db *DB) ResetSource(source string) error {
 func (db *DB) Fact(source, id string) (Fact, bool, error) {
 	var f Fact
 	var ok bool
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		facts := tx.Bucket(bucketFacts).Bucket([]byte(source))
 		if facts == nil || id == "" {
 			return nil
@@ -226,7 +226,7 @@ func (db *DB) Fact(source, id string) (Fact, bool, error) {
 		var err error
 		f, ok, err = getFact(facts, []byte(id))
 		if err != nil {
-			return fmt.Errorf("%s: %w", source, err)
+			return fmt.Errorf("%q: %w", source, err)
 		}
 		return nil
 	})
@@ -236,7 +236,7 @@ func (db *DB) Fact(source, id string) (Fact, bool, error) {
 // Sources lists the sources that hold facts, sorted.
 func (db *DB) Sources() ([]string, error) {
 	var out []string
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketFacts).ForEachBucket(func(k []byte) error {
 			out = append(out, string(k))
 			return nil
@@ -288,7 +288,7 @@ func decodeFact(id, v []byte) (Fact, error) {
 // while the CRM is asked about each page.
 func (db *DB) FactsAfter(source, afterID string, limit int) ([]Fact, error) {
 	var out []Fact
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		facts := tx.Bucket(bucketFacts).Bucket([]byte(source))
 		if facts == nil {
 			return nil
@@ -301,7 +301,7 @@ func (db *DB) FactsAfter(source, afterID string, limit int) ([]Fact, error) {
 		for ; k != nil && len(out) < limit; k, v = c.Next() {
 			f, err := decodeFact(k, v)
 			if err != nil {
-				return fmt.Errorf("%s: %w", source, err)
+				return fmt.Errorf("%q: %w", source, err)
 			}
 			out = append(out, f)
 		}

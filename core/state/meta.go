@@ -59,20 +59,20 @@ func (db *DB) SetMeta(key string, value []byte) error {
 
 func (db *DB) getMeta(key string) ([]byte, error) {
 	var out []byte
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bucketMeta).Get([]byte(key)); v != nil {
 			out = bytes.Clone(v)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read meta %s: %w", key, err)
+		return nil, fmt.Errorf("read meta %q: %w", key, err)
 	}
 	return out, nil
 }
 
 func (db *DB) setMeta(key string, value []byte) error {
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketMeta)
 		if value == nil {
 			return b.Delete([]byte(key))
@@ -80,7 +80,7 @@ func (db *DB) setMeta(key string, value []byte) error {
 		return b.Put([]byte(key), value)
 	})
 	if err != nil {
-		return fmt.Errorf("write meta %s: %w", key, err)
+		return fmt.Errorf("write meta %q: %w", key, err)
 	}
 	return nil
 }

@@ -37,14 +37,14 @@ func (db *DB) Published(key connector.CustomerKey) (Published, bool, error) {
 	if err != nil {
 		return p, false, err
 	}
-	err = db.bolt.View(func(tx *bolt.Tx) error {
+	err = db.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketPublished).Get(kb)
 		if v == nil {
 			return nil
 		}
 		ok = true
 		if p, err = decodePublished(v); err != nil {
-			return fmt.Errorf("published %s: %w", key, err)
+			return fmt.Errorf("published %q: %w", key, err)
 		}
 		return nil
 	})
@@ -54,7 +54,7 @@ func (db *DB) Published(key connector.CustomerKey) (Published, bool, error) {
 // ForEachPublished calls fn for every customer with published values, in key
 // order. fn runs inside a read transaction: see the package comment.
 func (db *DB) ForEachPublished(fn func(key connector.CustomerKey, p Published) error) error {
-	return db.bolt.View(func(tx *bolt.Tx) error {
+	return db.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketPublished).ForEach(func(k, v []byte) error {
 			key, err := parseCustomerKey(k)
 			if err != nil {
@@ -62,9 +62,9 @@ func (db *DB) ForEachPublished(fn func(key connector.CustomerKey, p Published) e
 			}
 			p, err := decodePublished(v)
 			if err != nil {
-				return fmt.Errorf("published %s: %w", key, err)
+				return fmt.Errorf("published %q: %w", key, err)
 			}
-			return fn(key, p)
+			return callback(func() error { return fn(key, p) })
 		})
 	})
 }
@@ -81,7 +81,7 @@ func (db *DB) CommitPublished(updates map[connector.CustomerKey]*Published) erro
 	for key, p := range updates {
 		kb, err := customerKey(key)
 		if err != nil {
-			return fmt.Errorf("commit published %s: %w", key, err)
+			return fmt.Errorf("commit published %q: %w", key, err)
 		}
 		var v []byte
 		if p != nil {
@@ -90,7 +90,7 @@ func (db *DB) CommitPublished(updates map[connector.CustomerKey]*Published) erro
 		rows = append(rows, kv{kb, v})
 	}
 	slices.SortFunc(rows, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketPublished)
 		for _, r := range rows {
 			var err error
@@ -160,7 +160,7 @@ func (db *DB) PublishedAfter(after connector.CustomerKey, limit int) ([]connecto
 			return nil, nil, err
 		}
 	}
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketPublished).Cursor()
 		k, v := c.First()
 		if seek != nil {
@@ -176,7 +176,7 @@ func (db *DB) PublishedAfter(after connector.CustomerKey, limit int) ([]connecto
 			}
 			p, err := decodePublished(v)
 			if err != nil {
-				return fmt.Errorf("published %s: %w", key, err)
+				return fmt.Errorf("published %q: %w", key, err)
 			}
 			keys = append(keys, key)
 			pubs = append(pubs, p)

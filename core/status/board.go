@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rfmsync/rfmsync/core/state"
 	"github.com/rfmsync/rfmsync/core/syncloop"
 )
 
@@ -29,6 +30,13 @@ type Board struct {
 	running bool
 	totals  totals
 	updates chan struct{}
+
+	metrics *Metrics
+	health  health
+	access  Access
+	// history reads the persisted run history (state.DB.History); nil
+	// when the board has none.
+	history func(n int) ([]state.RunRecord, error)
 }
 
 // totals are the counters metrics expose; they only grow.
@@ -40,7 +48,36 @@ type totals struct {
 
 // NewBoard returns an empty board.
 func NewBoard() *Board {
-	return &Board{totals: totals{calls: map[string]int64{}, moves: map[string]int64{}}, updates: make(chan struct{}, 1)}
+	return &Board{totals: totals{calls: map[string]int64{}, moves: map[string]int64{}}, updates: make(chan struct{}, 1),
+		metrics: NewMetrics("", ""), health: health{maxFailures: DefaultMaxFailures}}
+}
+
+// Metrics is the board's registry; replace it with SetMetrics before serving.
+func (b *Board) Metrics() *Metrics {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.metrics
+}
+
+// SetMetrics replaces the registry (to name the build and the connector).
+func (b *Board) SetMetrics(m *Metrics) {
+	b.mu.Lock()
+	b.metrics = m
+	b.mu.Unlock()
+}
+
+// SetHistory makes the board read the persisted run history (pass
+// db.History) and restores the failure streak and last success from it.
+func (b *Board) SetHistory(read func(n int) ([]state.RunRecord, error)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.history = read
+	runs, err := read(0)
+	if err != nil || len(runs) == 0 {
+		return
+	}
+	b.health.restore(runs)
+	b.metrics.Restore(b.health.lastSuccess, runs[len(runs)-1].Finished, b.health.consecutive)
 }
 
 // Updates delivers a signal after runs are recorded (coalesced: one signal
@@ -51,6 +88,7 @@ func (b *Board) Updates() <-chan struct{} { return b.updates }
 func (b *Board) Started() {
 	b.mu.Lock()
 	b.running = true
+	b.metrics.SetRunning(true)
 	b.mu.Unlock()
 }
 
@@ -59,6 +97,10 @@ func (b *Board) Record(r Run) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.running = false
+	b.metrics.SetRunning(false)
+	b.health.record(r)
+	b.metrics.ObserveRun(r, b.health.consecutive)
+	b.metrics.SetReadiness(b.readyLocked() == nil, b.health.paused != "")
 	b.runs = append(b.runs, r)
 	if len(b.runs) > keepRuns {
 		b.runs = b.runs[len(b.runs)-keepRuns:]
@@ -90,6 +132,7 @@ func (b *Board) Record(r Run) {
 func (b *Board) SetNext(t time.Time) {
 	b.mu.Lock()
 	b.next = t
+	b.metrics.SetNext(t)
 	b.mu.Unlock()
 }
 
@@ -98,12 +141,30 @@ type snapshot struct {
 	Runs    []Run     `json:"runs"`
 	Next    time.Time `json:"next_run"`
 	Running bool      `json:"running"`
+	// History is the persisted run history, newest last, failed runs
+	// included; it survives restarts, unlike Runs.
+	RunHistory []state.RunRecord `json:"history"`
+	// Readiness is what /readyz answers.
+	Readiness Readiness `json:"readiness"`
 }
+
+// historyOnPage bounds the history one response carries.
+const historyOnPage = 100
 
 func (b *Board) snapshot() snapshot {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	return snapshot{Runs: append([]Run(nil), b.runs...), Next: b.next, Running: b.running}
+	s := snapshot{Runs: make([]Run, len(b.runs)), Next: b.next, Running: b.running, Readiness: b.readinessLocked()}
+	for i, r := range b.runs {
+		s.Runs[i] = b.access.redact(r)
+	}
+	if b.history != nil {
+		s.RunHistory, _ = b.history(historyOnPage)
+	}
+	if s.RunHistory == nil {
+		s.RunHistory = []state.RunRecord{}
+	}
+	return s
 }
 
 // Last returns the most recent run, if any.

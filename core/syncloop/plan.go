@@ -60,6 +60,7 @@ func (r *run) score() (scoredSet, error) {
 	}
 	set.scores = rfm.ScoreAll(cs, r.asof, r.Params)
 	r.rep.addScores(set.scores, r.Params.Bins)
+	r.addInsight(set.scores)
 	return set, nil
 }
 

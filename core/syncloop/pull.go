@@ -37,11 +37,17 @@ func (r *run) toChange(source string, rec connector.Record) (state.Change, rfm.S
 	if err != nil {
 		return del, rfm.SkipBadAmount, nil
 	}
+	if !amountFits(amount) {
+		return del, SkipAmountOutOfRange, nil
+	}
 	if ok, err := r.oneCurrency(source, rec.Currency); err != nil || !ok {
 		return del, SkipSecondCurrency, err
 	}
 	key := rec.Customer
 	key.ID = strings.TrimSpace(key.ID)
+	if key.ID != "" && !validID(key.ID) {
+		return del, SkipBadID, nil
+	}
 	f := state.Fact{OrderID: rec.OrderID, Customer: key, ClosedAt: closedAt, Amount: amount}
 	if key.ID == "" {
 		// Kept without a customer, so a later re-read can attribute it.
@@ -106,11 +112,15 @@ func (r *run) pull(ctx context.Context, source string) error {
 // scan leaves the source's cursor alone and keeps its own position under
 // scanKey, so an interrupted scan resumes where it stopped.
 func (r *run) pages(ctx context.Context, source string, cursor []byte, read pageReader, scanKey *string) error {
+	seen := cursorSet{}
 	for n := 0; ; n++ {
 		if n == maxPagesPerSource {
 			return fmt.Errorf("%s: connector returned %d pages without finishing", source, n)
 		}
 		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := seen.visit(source, cursor, n); err != nil {
 			return err
 		}
 		page, err := read(ctx, connector.ReadRequest{Source: source, Cursor: cursor, Now: r.now})
@@ -119,12 +129,16 @@ func (r *run) pages(ctx context.Context, source string, cursor []byte, read page
 		}
 		changes := make([]state.Change, 0, len(page.Records))
 		for _, rec := range page.Records {
+			if !validID(rec.OrderID) {
+				r.rep.Skipped[SkipBadID]++ // an id that cannot be stored changes nothing
+				continue
+			}
 			ch, skip, err := r.toChange(source, rec)
 			if err != nil {
 				return err
 			}
 			if skip != rfm.SkipNone {
-				r.rep.Skipped[skip]++
+				r.rep.addSkip(skip, source, rec.OrderID, r.SampleSize)
 			}
 			changes = append(changes, ch)
 		}

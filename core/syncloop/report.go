@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/rfmsync/rfmsync/core/insight"
 	"github.com/rfmsync/rfmsync/core/rfm"
 	"github.com/rfmsync/rfmsync/core/state"
 )
@@ -30,8 +31,11 @@ type Report struct {
 	Reread map[string]*Applied `json:"reread,omitempty"`
 	// Reassigned counts orders moved to another customer, whether the pull
 	// saw the move (Salesforce) or the re-read found it (HubSpot).
-	Reassigned int      `json:"reassigned"`
-	Scans      []string `json:"scans,omitempty"`
+	Reassigned int `json:"reassigned"`
+	// SampleSkipped holds up to SampleSize "source/record id" per skip
+	// reason, so an admin can open the records and fix them.
+	SampleSkipped map[rfm.Skip][]string `json:"sample_skipped,omitempty"`
+	Scans         []string              `json:"scans,omitempty"`
 
 	// Recalibrated lists threshold cuts recomputed from the data this run.
 	Recalibrated []string       `json:"recalibrated,omitempty"`
@@ -73,6 +77,9 @@ type Report struct {
 
 	APICalls       map[string]int64 `json:"api_calls"`
 	DailyRemaining *int64           `json:"daily_quota_remaining,omitempty"`
+
+	// Insight is money per segment, raw distributions and the cuts in force.
+	Insight *insight.Insight `json:"insight,omitempty"`
 }
 
 // Applied is what one source's pages did to state.
@@ -132,6 +139,17 @@ func (rep *Report) addScores(scores []rfm.Score, bins int) {
 		rep.FDist[s.F]++
 		rep.MDist[s.M]++
 		rep.HeatRF[s.R][s.F]++
+	}
+}
+
+// addSkip counts a skipped record and keeps a bounded sample of its ids.
+func (rep *Report) addSkip(skip rfm.Skip, source, id string, n int) {
+	rep.Skipped[skip]++
+	if rep.SampleSkipped == nil {
+		rep.SampleSkipped = map[rfm.Skip][]string{}
+	}
+	if len(rep.SampleSkipped[skip]) < n && id != "" {
+		rep.SampleSkipped[skip] = append(rep.SampleSkipped[skip], source+"/"+id)
 	}
 }
 
@@ -202,6 +220,9 @@ func (rep *Report) Print(w io.Writer) {
 	}
 	if len(rep.Skipped) > 0 {
 		fmt.Fprintf(w, "skipped: %s\n", skipLine(rep.Skipped))
+		for _, k := range slices.Sorted(maps.Keys(rep.SampleSkipped)) {
+			fmt.Fprintf(w, "  %s e.g. %s\n", k, strings.Join(rep.SampleSkipped[k], ", "))
+		}
 	}
 	for _, c := range rep.Recalibrated {
 		fmt.Fprintf(w, "recalibrated %s\n", c)

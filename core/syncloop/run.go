@@ -243,7 +243,7 @@ func (r *run) checkQuotaPause() error {
 		return err
 	}
 	reset, err := time.Parse(time.RFC3339, string(b))
-	if err != nil || !r.now.Before(reset) {
+	if err != nil || !crmerr.ValidPause(reset, r.now) { // over, or beyond any CRM's daily reset
 		return r.db.SetMeta(metaQuotaResetAt, nil)
 	}
 	r.rep.Stopped = fmt.Sprintf("CRM quota exhausted; the run resumes after %s", reset.UTC().Format(time.RFC3339))
@@ -263,11 +263,14 @@ func (r *run) noteStop(err error) {
 	}
 	switch e.Class {
 	case crmerr.QuotaExhausted:
-		reset := e.ResetAt
-		if reset.IsZero() {
-			reset = r.now.Add(e.RetryAfter)
+		// Only a daily-limit answer the connector's contract names pauses
+		// later runs, never a Retry-After, and never beyond MaxPause.
+		reset, ok := crmerr.PauseUntil(err, r.now)
+		if !ok {
+			r.rep.Stopped = err.Error()
+			break
 		}
-		if reset.After(r.now) && !r.DryRun {
+		if !r.DryRun {
 			_ = r.db.SetMeta(metaQuotaResetAt, []byte(reset.UTC().Format(time.RFC3339)))
 		}
 		r.rep.Stopped = fmt.Sprintf("CRM quota exhausted; committed work is kept and the run resumes after %s", reset.UTC().Format(time.RFC3339))

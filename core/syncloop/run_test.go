@@ -3,6 +3,7 @@ package syncloop_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"github.com/rfmsync/rfmsync/core/outputs"
 	"path/filepath"
 	"strings"
@@ -184,6 +185,62 @@ func TestQuotaExhaustedPausesUntilReset(t *testing.T) {
 	}
 }
 
+// A Retry-After of years on a 503 or 429 is no daily limit: the run fails,
+// and the next one starts as usual. A reset the connector names beyond any
+// CRM's daily reset is capped; a poisoned pause in an old state is ignored.
+func TestOnlyContractResetsPauseLaterRuns(t *testing.T) {
+	for name, fail := range map[string]error{
+		"retry-after 4e9 s": &crmerr.Error{Class: crmerr.Transient, Status: 503, RetryAfter: 4_000_000_000 * time.Second},
+		"quota without reset": &crmerr.Error{Class: crmerr.QuotaExhausted, Status: 429,
+			RetryAfter: 86400 * time.Second},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			_, err := e.run(func(o *syncloop.Options) { o.Connector = &failConn{e.crm.Connector(), fail} })
+			if err == nil {
+				t.Fatal("a failing read succeeded")
+			}
+			if rep, err := e.run(nil); err != nil || rep.Written != 6 {
+				t.Fatalf("the next run against a healthy CRM: written %d, err %v", rep.Written, err)
+			}
+		})
+	}
+	t.Run("reset capped at MaxPause", func(t *testing.T) {
+		e := newEnv(t)
+		far := t0.Add(100 * 24 * time.Hour)
+		if _, err := e.run(func(o *syncloop.Options) { o.Connector = &quotaConn{e.crm.Connector(), far} }); crmerr.ClassOf(err) != crmerr.QuotaExhausted {
+			t.Fatalf("err = %v", err)
+		}
+		e.crm.Advance(crmerr.MaxPause + time.Minute)
+		if rep, err := e.run(nil); err != nil || rep.Written != 6 {
+			t.Fatalf("run after MaxPause: written %d, err %v", rep.Written, err)
+		}
+	})
+	t.Run("poisoned state", func(t *testing.T) {
+		e := newEnv(t)
+		db, err := state.Open(e.path, state.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetMeta("quota.reset_at", []byte("2163-01-01T00:00:00Z")); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if rep, err := e.run(nil); err != nil || rep.Written != 6 {
+			t.Fatalf("run with a pause of a century persisted: written %d, err %v", rep.Written, err)
+		}
+	})
+}
+
+type failConn struct {
+	*memcrm.Connector
+	err error
+}
+
+func (f *failConn) ReadPage(context.Context, connector.ReadRequest) (connector.Page, error) {
+	return connector.Page{}, f.err
+}
+
 type quotaConn struct {
 	*memcrm.Connector
 	reset time.Time
@@ -277,5 +334,135 @@ func TestGoneCustomerRestoredInCRMIsWrittenAgain(t *testing.T) {
 	}
 	if e.crm.Fields(key(3))["seg"] == "" {
 		t.Fatal("restored customer has no segment")
+	}
+}
+
+// Core keeps one currency per source for every CRM: the first one seen,
+// remembered across runs, or the connector's pinned one; a datetime
+// without an offset is skipped, never read as UTC.
+func TestOneCurrencyAndOffsetsAreCoreRules(t *testing.T) {
+	e := newEnv(t)
+	at := t0.Add(-48 * time.Hour).Format(time.RFC3339)
+	e.crm.SetRaw("B-a", at, "eur")
+	e.crm.SetRaw("C-a", at, "USD")
+	e.crm.SetRaw("D-a", t0.Add(-48*time.Hour).Format("2006-01-02T15:04:05"), "")
+	rep, err := e.run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Skipped[syncloop.SkipSecondCurrency] != 1 || rep.Skipped[rfm.SkipNoOffset] != 1 {
+		t.Fatalf("skipped = %v, want one second currency (USD after EUR) and one datetime without offset", rep.Skipped)
+	}
+	// The first currency seen is remembered: a later run still refuses USD.
+	e.crm.SetRaw("E-a", at, "USD")
+	e.crm.SetRaw("E-b", at, "EUR")
+	e.crm.Advance(time.Hour)
+	rep, err = e.run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Skipped[syncloop.SkipSecondCurrency] != 1 {
+		t.Errorf("second run skipped %v, want E-a's USD only", rep.Skipped)
+	}
+	// A pinned currency wins over the first one seen.
+	e.crm.PinCurrency("USD")
+	e.crm.SetRaw("F-a", at, "EUR")
+	e.crm.Advance(time.Hour)
+	rep, err = e.run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Skipped[syncloop.SkipSecondCurrency] != 1 {
+		t.Errorf("pinned USD: skipped %v, want F-a's EUR", rep.Skipped)
+	}
+}
+
+// A value the CRM hands back in another form (545.0 for 545, a datetime
+// without milliseconds) is the same value: neither the repair pass nor the
+// diff rewrites it.
+func TestCanonicalValuesAreNotRepaired(t *testing.T) {
+	e := newEnv(t)
+	e.opts.Fields = outputs.Single(map[string]string{outputs.R: "r", outputs.Frequency: "freq",
+		outputs.LastPurchaseAt: "last", outputs.Segment: "seg"})
+	if _, err := e.run(nil); err != nil {
+		t.Fatal(err)
+	}
+	k := key(4)
+	f := e.crm.Fields(k)
+	last, err := time.Parse(outputs.TimeLayout, f["last"])
+	if err != nil {
+		t.Fatalf("last purchase %q: %v", f["last"], err)
+	}
+	e.crm.SetField(k, "r", f["r"]+".000")
+	e.crm.SetField(k, "freq", f["freq"]+".0")
+	e.crm.SetField(k, "last", last.Format("2006-01-02T15:04:05-0700"))
+	e.crm.Advance(time.Minute)
+	rep, err := e.run(func(o *syncloop.Options) { o.AsOf = t0 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Repaired != 0 || rep.Written != 0 {
+		t.Errorf("values that only look different were repaired %d / written %d times", rep.Repaired, rep.Written)
+	}
+	e.crm.SetField(k, "r", "9")
+	e.crm.Advance(time.Minute)
+	rep, err = e.run(func(o *syncloop.Options) { o.AsOf = t0 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Repaired != 1 || rep.Written != 1 {
+		t.Errorf("a real edit: repaired %d, written %d; want 1 and 1", rep.Repaired, rep.Written)
+	}
+}
+
+// failRereadAfter lets n re-read batches through, then fails the next.
+type failRereadAfter struct {
+	*memcrm.Connector
+	n     int
+	asked [][]string
+}
+
+func (f *failRereadAfter) RereadOrders(ctx context.Context, source string, ids []string) ([]connector.Record, error) {
+	if f.n == 0 {
+		return nil, &crmerr.Error{Class: crmerr.Transient, Message: "down"}
+	}
+	f.n--
+	f.asked = append(f.asked, ids)
+	return f.Connector.RereadOrders(ctx, source, ids)
+}
+
+// An interrupted re-read resumes after the last batch it applied instead
+// of starting over; a deletion it finds is applied like any change.
+func TestInterruptedRereadResumes(t *testing.T) {
+	crm := memcrm.NewShaped(memcrm.VtenextShape, t0)
+	e := newEnv(t)
+	e.crm, e.opts.Now = crm, crm.Now
+	for i := 0; i < 3; i++ {
+		crm.AddCustomer(key(i))
+	}
+	for j := 0; j < 120; j++ {
+		crm.PutOrder(fmt.Sprintf("o%03d", j), key(j%3), t0.Add(-time.Duration(j+1)*time.Hour), "10", true)
+	}
+	if _, err := e.run(nil); err != nil {
+		t.Fatal(err)
+	}
+	crm.DeleteOrder("o110") // invisible to the vtenext-shaped pull
+	crm.Advance(time.Hour)
+	broken := &failRereadAfter{Connector: crm.Connector(), n: 1}
+	_, err := e.run(func(o *syncloop.Options) { o.Connector = broken })
+	if crmerr.ClassOf(err) != crmerr.Transient || len(broken.asked) != 1 {
+		t.Fatalf("interrupted re-read: %v after %d batches", err, len(broken.asked))
+	}
+	firstBatchEnd := broken.asked[0][len(broken.asked[0])-1]
+	again := &failRereadAfter{Connector: crm.Connector(), n: 100}
+	rep, err := e.run(func(o *syncloop.Options) { o.Connector = again })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.asked) == 0 || again.asked[0][0] <= firstBatchEnd {
+		t.Fatalf("the resumed re-read started at %v, want after %s", again.asked, firstBatchEnd)
+	}
+	if rep.Reread["orders"] == nil || rep.Reread["orders"].Deleted != 1 {
+		t.Errorf("re-read report %+v, want the one deleted order", rep.Reread)
 	}
 }

@@ -81,54 +81,87 @@ type Changes struct {
 	NewDeals, AmountsChanged, Lost, Archived, Reassigned, ContactsDeleted int
 }
 
-// Mutate changes the base the way a week of CRM work would: new won deals,
-// corrected amounts, deals lost after all, deals deleted (archived), deals
-// moved to another contact (an association change, which HubSpot does not
-// stamp on the deal) and a contact deleted.
+// Mutate changes the base the way a week of CRM work would, all at once at
+// now: new won deals (closed up to three days before now), corrected
+// amounts, deals lost after all, deals deleted (archived), deals moved to
+// another contact (an association change, which HubSpot does not stamp on
+// the deal) and a contact deleted.
 func Mutate(s *hubspottest.Server, b *Base, seed uint64, now time.Time) Changes {
+	return mutate(s, b, seed, 1, func() time.Time { return now }, 72, false)
+}
+
+// Work does what Mutate does spread over days of work: each day a share of
+// every kind of change, stamped when it happens (new deals close that day),
+// and the server's clock moves a day after each, so it ends days later.
+func Work(s *hubspottest.Server, b *Base, seed uint64, days int) Changes {
+	return mutate(s, b, seed, max(days, 1), s.Now, 12, true)
+}
+
+// mutate spreads the changes over days; new deals close up to backHours
+// before now().
+func mutate(s *hubspottest.Server, b *Base, seed uint64, days int, now func() time.Time, backHours int, advance bool) Changes {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	var c Changes
 	pick := func() string { return b.Deals[rng.IntN(len(b.Deals))] }
-	for i := 0; i < len(b.Deals)/100; i++ {
+	work := make([][]func(), days)
+	// spread puts n tasks of one kind evenly over the days.
+	spread := func(n int, task func()) {
+		for i := range n {
+			d := i * days / max(n, 1)
+			work[d] = append(work[d], task)
+		}
+	}
+	deals := len(b.Deals)
+	spread(deals/100, func() {
 		contact := rng.IntN(len(b.Contacts))
 		id := s.CreateDeal(hubspottest.Props{
 			"dealname": "New order", "pipeline": hubspottest.DealPipelineDefault, "dealstage": hubspottest.DealStageClosedWon,
-			"amount": strconv.Itoa(50 + rng.IntN(900)), "closedate": now.Add(-time.Duration(rng.IntN(72)) * time.Hour),
+			"amount": strconv.Itoa(50 + rng.IntN(900)), "closedate": now().Add(-time.Duration(rng.IntN(backHours)) * time.Hour),
 		})
 		s.AssociateDealContact(id, b.Contacts[contact])
 		b.Deals = append(b.Deals, id)
 		c.NewDeals++
-	}
-	for i := 0; i < len(b.Deals)/200; i++ {
+	})
+	spread(deals/200, func() {
 		s.Update(hubspottest.Deals, pick(), hubspottest.Props{"amount": strconv.Itoa(100 + rng.IntN(5000))})
 		c.AmountsChanged++
-	}
-	for i := 0; i < len(b.Deals)/300; i++ {
+	})
+	spread(deals/300, func() {
 		s.Update(hubspottest.Deals, pick(), hubspottest.Props{"dealstage": hubspottest.DealStageClosedLost})
 		c.Lost++
-	}
+	})
 	archived := map[string]bool{}
-	for i := 0; i < len(b.Deals)/300; i++ {
+	spread(deals/300, func() {
 		id := pick()
 		if rec, ok := s.Get(hubspottest.Deals, id); ok && !rec.Archived && !archived[id] {
 			s.Archive(hubspottest.Deals, id)
 			archived[id] = true
 			c.Archived++
 		}
-	}
-	for i := 0; i < len(b.Deals)/300; i++ {
+	})
+	spread(deals/300, func() {
 		id := pick()
 		if archived[id] {
-			continue
+			return
 		}
 		for _, old := range s.Associations(hubspottest.Deals, id, hubspottest.Contacts) {
 			s.Dissociate(hubspottest.Deals, id, hubspottest.Contacts, old)
 		}
 		s.AssociateDealContact(id, b.Contacts[rng.IntN(len(b.Contacts))])
 		c.Reassigned++
+	})
+	work[days-1] = append(work[days-1], func() {
+		s.DeleteContact(b.Contacts[rng.IntN(len(b.Contacts))])
+		c.ContactsDeleted++
+	})
+	for _, day := range work {
+		for _, task := range day {
+			task()
+		}
+		if advance {
+			s.Advance(24 * time.Hour)
+		}
 	}
-	s.DeleteContact(b.Contacts[rng.IntN(len(b.Contacts))])
-	c.ContactsDeleted++
 	return c
 }
 

@@ -31,7 +31,29 @@ func TestSeedAndMutate(t *testing.T) {
 	if won < 1200 || withContact < 1400 {
 		t.Errorf("%d won deals, %d with a contact: the base is not realistic", won, withContact)
 	}
-	c := Mutate(s, b, 2, start)
+	before := s.Now()
+	c := Work(s, b, 2, 7)
+	if got := s.Now().Sub(before); got != 7*24*time.Hour {
+		t.Errorf("a week of work moved the clock by %s", got)
+	}
+	// New deals close across the week, not in one burst.
+	var first, last time.Time
+	for _, id := range b.Deals[1500:] {
+		v, _ := s.Value(hubspottest.Deals, id, "closedate")
+		at, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			t.Fatalf("closedate %q: %v", v, err)
+		}
+		if first.IsZero() || at.Before(first) {
+			first = at
+		}
+		if at.After(last) {
+			last = at
+		}
+	}
+	if last.Sub(first) < 5*24*time.Hour || first.Before(before.Add(-12*time.Hour)) || last.After(s.Now()) {
+		t.Errorf("new deals close from %s to %s, want across the week from %s", first, last, before)
+	}
 	if c.NewDeals == 0 || c.Lost == 0 || c.Archived == 0 || c.Reassigned == 0 {
 		t.Errorf("mutation did not change every kind: %+v", c)
 	}

@@ -46,6 +46,7 @@ func (s Shape) String() string {
 
 type order struct {
 	id, closedAt, amount string
+	currency             string
 	customer             connector.CustomerKey
 	won, deleted         bool
 	seq                  uint64
@@ -70,6 +71,8 @@ type CRM struct {
 	lockNext int
 	// token is the access token generation; a call with an older one is refused.
 	token int
+	// pinned is the currency the connector pins (connector.CurrencyPinner).
+	pinned string
 	// rejected customers refuse every write with a value-level error.
 	rejected map[connector.CustomerKey]bool
 }
@@ -140,6 +143,21 @@ func (c *CRM) Reassign(id string, to connector.CustomerKey) {
 		}
 	}
 }
+
+// SetRaw changes an order's closed_at text and currency as the CRM would
+// send them (e.g. a datetime without an offset, a second currency),
+// moving the read cursor.
+func (c *CRM) SetRaw(id, closedAt, currency string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if o := c.orders[id]; o != nil {
+		c.seq++
+		o.closedAt, o.currency, o.seq = closedAt, currency, c.seq
+	}
+}
+
+// PinCurrency makes the connector pin the one currency its orders count in.
+func (c *CRM) PinCurrency(code string) { c.mu.Lock(); c.pinned = code; c.mu.Unlock() }
 
 // FailNext makes the next n calls fail with a transient error.
 func (c *CRM) FailNext(n int) { c.mu.Lock(); c.failNext = n; c.mu.Unlock() }
@@ -317,7 +335,8 @@ func record(o *order) connector.Record {
 	if o.won {
 		status = "won"
 	}
-	return connector.Record{OrderID: o.id, Customer: o.customer, ClosedAt: o.closedAt, Amount: o.amount, Status: status, Deleted: o.deleted}
+	return connector.Record{OrderID: o.id, Customer: o.customer, ClosedAt: o.closedAt, Amount: o.amount,
+		Currency: o.currency, Status: status, Deleted: o.deleted}
 }
 
 // RereadEvery implements connector.OrderRereader: every run, so tests see
@@ -381,6 +400,13 @@ func (m *Connector) ReadDeletedPage(_ context.Context, _ connector.ReadRequest) 
 		}
 	}
 	return page, nil
+}
+
+// PinnedCurrency implements connector.CurrencyPinner.
+func (m *Connector) PinnedCurrency(string) string {
+	m.crm.mu.Lock()
+	defer m.crm.mu.Unlock()
+	return m.crm.pinned
 }
 
 // WriteCalls implements connector.WritePlanner: one call per record in the
