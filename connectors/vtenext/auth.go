@@ -7,137 +7,101 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/rfmsync/rfmsync/core/crmerr"
 	"github.com/rfmsync/rfmsync/core/crmhttp"
 )
 
-// reloginIdle re-logs a session in before PHP's idle garbage collection
+// reloginIdle logs a session in again before PHP's idle garbage collection
 // (~24 min) can have dropped it (§2.3).
 const reloginIdle = 20 * time.Minute
 
 // sessions is the connector's crmhttp.Auth: one vtenext session per write
-// worker (worker 0 also reads), each obtained by getchallenge + login under
-// its own mutex and sent as the sessionName query parameter. A refused
-// login trips refused: no session logs in again for the connector's life,
-// because five failed logins lock the user (§2.5).
+// worker (worker 0 also reads), each a crmhttp session-login Auth sent as
+// the sessionName query parameter. They share one login breaker: a refused
+// login stops every session from logging in again until the credentials
+// change, because five failed logins lock the user (§2.5).
 type sessions struct {
-	c    *Connector
-	pool []*session
-
-	mu      sync.Mutex
-	refused error
+	pool []*crmhttp.TokenAuth
 }
 
-type session struct {
-	mu       sync.Mutex
-	name     string
-	lastUsed time.Time
-	stale    bool
-}
-
-func newSessions(c *Connector, n int) *sessions {
-	s := &sessions{c: c, pool: make([]*session, n)}
+func newSessions(c *Connector, n int, breaker crmhttp.Breaker) (*sessions, error) {
+	o := c.o
+	fp := crmhttp.Fingerprint(o.URL, o.Username, o.accessKey)
+	s := &sessions{pool: make([]*crmhttp.TokenAuth, n)}
 	for i := range s.pool {
-		s.pool[i] = &session{}
+		a, err := crmhttp.NewSessionAuth(crmhttp.SessionConfig{Login: c.login, QueryParam: "sessionName",
+			Breaker: breaker, Fingerprint: fp, IdleTimeout: reloginIdle, Now: c.now, Logger: c.log})
+		if err != nil {
+			return nil, err
+		}
+		s.pool[i] = a
 	}
-	return s
+	return s, nil
 }
 
 // Authorize puts the worker's session on req, logging in first if needed.
 func (s *sessions) Authorize(ctx context.Context, req *http.Request) error {
-	name, err := s.get(ctx, s.pool[workerOf(ctx)%len(s.pool)])
-	if err != nil {
-		return err
-	}
-	q := req.URL.Query()
-	q.Set("sessionName", name)
-	req.URL.RawQuery = q.Encode()
-	return nil
+	return s.pool[workerOf(ctx)%len(s.pool)].Authorize(ctx, req)
 }
 
-// Invalidate marks the session on a rejected request stale, so the next
-// attempt logs in afresh; false once a login was refused.
+// Invalidate marks the session a rejected request carried as dead; the
+// one Auth that issued it logs in afresh on its next use.
 func (s *sessions) Invalidate(rejected *http.Request) bool {
-	used := rejected.URL.Query().Get("sessionName")
-	for _, se := range s.pool {
-		se.mu.Lock()
-		if se.name == used && used != "" {
-			se.stale = true
-		}
-		se.mu.Unlock()
+	ok := true
+	for _, a := range s.pool {
+		ok = a.Invalidate(rejected) && ok
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.refused == nil
+	return ok
 }
 
-func (s *sessions) get(ctx context.Context, se *session) (string, error) {
-	se.mu.Lock()
-	defer se.mu.Unlock()
-	if err := s.refusal(); err != nil {
-		return "", err
+// BindStats counts the logins with the client's calls.
+func (s *sessions) BindStats(st *crmhttp.Stats) {
+	for _, a := range s.pool {
+		a.BindStats(st)
 	}
-	now := s.c.now()
-	if se.name != "" && !se.stale && now.Sub(se.lastUsed) < reloginIdle {
-		se.lastUsed = now
-		return se.name, nil
-	}
-	name, err := s.login(ctx)
-	if err != nil {
-		return "", err
-	}
-	crmhttp.RegisterSecret(name)
-	se.name, se.stale, se.lastUsed = name, false, now
-	return name, nil
-}
-
-func (s *sessions) refusal() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.refused
 }
 
 // login runs getchallenge + login (§2.1, §2.2). INVALID_AUTH_TOKEN gets one
-// fresh challenge; any other refusal is final for the connector's life.
-func (s *sessions) login(ctx context.Context) (string, error) {
-	o := s.c.o
+// fresh challenge; any other refusal is an Auth error telling the admin
+// what to fix, which trips the breaker.
+func (c *Connector) login(ctx context.Context) (crmhttp.Session, error) {
+	o := c.o
 	for try := 0; ; try++ {
 		var ch struct {
 			Token string `json:"token"`
 		}
-		if err := s.c.call(ctx, opChallenge, url.Values{"username": {o.Username}}, true, &ch); err != nil {
-			return "", s.judge(err)
+		if err := c.call(ctx, opChallenge, url.Values{"username": {o.Username}}, true, &ch); err != nil {
+			return crmhttp.Session{}, c.refused(err)
 		}
 		sum := md5.Sum([]byte(ch.Token + o.accessKey))
 		var res struct {
 			SessionName string `json:"sessionName"`
 		}
-		err := s.c.call(ctx, opLogin, url.Values{"username": {o.Username}, "accessKey": {hex.EncodeToString(sum[:])}}, true, &res)
+		err := c.call(ctx, opLogin, url.Values{"username": {o.Username}, "accessKey": {hex.EncodeToString(sum[:])}}, true, &res)
 		if e, ok := crmerr.As(err); ok && e.Code == "INVALID_AUTH_TOKEN" && try == 0 {
 			continue
 		}
 		if err != nil {
-			return "", s.judge(err)
+			return crmhttp.Session{}, c.refused(err)
 		}
 		if res.SessionName == "" {
-			return "", &crmerr.Error{Class: crmerr.Transient, Message: "login answered without a sessionName"}
+			return crmhttp.Session{}, &crmerr.Error{Class: crmerr.Transient, Message: "login answered without a sessionName"}
 		}
-		s.c.log.Info("logged in to vtenext")
-		return res.SessionName, nil
+		c.log.Info("logged in to vtenext")
+		return crmhttp.Session{Token: res.SessionName}, nil
 	}
 }
 
-// judge turns a failed login into the error the admin reads. A refusal of
-// the credentials is remembered; transient failures are not.
-func (s *sessions) judge(err error) error {
+// refused turns a refused login into the error the admin reads; other
+// failures (an outage) pass unchanged and do not trip the breaker.
+func (c *Connector) refused(err error) error {
 	e, ok := crmerr.As(err)
 	if !ok || e.Class != crmerr.Auth {
 		return err
 	}
-	o := s.c.o
+	o := c.o
 	fix := map[string]string{
 		"INVALID_USER_CREDENTIALS": "vtenext refused the access key of user %q: copy the Webservice Access Key from the user's My Preferences into " + o.key("access_key"),
 		"INVALID_AUTH_TOKEN":       "vtenext does not know user %q (its login challenge was refused): check " + o.key("username"),
@@ -149,12 +113,6 @@ func (s *sessions) judge(err error) error {
 	if fix == "" {
 		fix = "vtenext refused the login of user %q: check " + o.key("username") + " and " + o.key("access_key")
 	}
-	refused := &crmerr.Error{Class: crmerr.Auth, Code: e.Code, Status: e.Status,
-		Message: fmt.Sprintf(fix, o.Username) + "; rfmsync will not log in again until then, so the user is never locked out by retries"}
-	s.mu.Lock()
-	if s.refused == nil {
-		s.refused = refused
-	}
-	s.mu.Unlock()
-	return refused
+	return &crmerr.Error{Class: crmerr.Auth, Code: e.Code, Status: e.Status,
+		Message: fmt.Sprintf(fix, o.Username) + "; rfmsync does not log in again until the credentials change, so retries never lock the user out"}
 }

@@ -101,6 +101,8 @@ type hooks struct {
 	sleep   func(ctx context.Context, d time.Duration) error
 	timeout time.Duration // one attempt; 0 is crmhttp's default
 	unpaced bool
+	// breaker remembers refused logins; core will hand in a persisted one.
+	breaker crmhttp.Breaker
 }
 
 func defaultOptions() Options {

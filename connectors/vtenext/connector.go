@@ -103,7 +103,13 @@ func newConnector(o *Options, env connector.Env) (*Connector, error) {
 	}
 	c := &Connector{o: o, now: now, loc: loc, log: log, transport: cleanhttp.DefaultPooledTransport(),
 		fields: env.Fields, prefixes: map[string]string{}, checked: map[string]bool{}}
-	c.auth = newSessions(c, o.WriteConcurrency)
+	breaker := o.hooks.breaker
+	if breaker == nil {
+		breaker = &crmhttp.MemoryBreaker{}
+	}
+	if c.auth, err = newSessions(c, o.WriteConcurrency, breaker); err != nil {
+		return nil, err
+	}
 	rate := o.WriteRate
 	if o.hooks.unpaced {
 		rate = 0
@@ -111,7 +117,7 @@ func newConnector(o *Options, env connector.Env) (*Connector, error) {
 	c.http, err = crmhttp.New(crmhttp.Options{
 		BaseURL:    o.URL,
 		Classifier: classifier(),
-		Timeout:    o.hooks.timeout,
+		Timeouts:   crmhttp.Timeouts{Attempt: o.hooks.timeout, ResponseHeader: o.hooks.timeout},
 		Buckets: []crmhttp.Bucket{
 			// One pace for every session's writes (§5.5): no server-side
 			// limit exists, the limit is the server's capacity.

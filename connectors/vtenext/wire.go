@@ -70,11 +70,11 @@ func parseEnvelope(body []byte) (envelope, wsError, bool) {
 // and success:false, so a 200 is judged by its body; other statuses (PHP
 // fatals, proxies) are generic HTTP. ACCESS_DENIED means different things
 // per operation, so it is left to the caller as Validation with its code.
-func classify(status int, h http.Header, body []byte, err error) crmhttp.Verdict {
-	if err != nil || status != http.StatusOK {
-		return crmhttp.DefaultClassifier(status, h, body, err)
+func classify(a crmhttp.Attempt) crmhttp.Verdict {
+	if a.Err != nil || a.Status != http.StatusOK {
+		return crmhttp.DefaultClassifier(a)
 	}
-	_, we, ok := parseEnvelope(body)
+	_, we, ok := parseEnvelope(a.Body)
 	switch {
 	case !ok:
 		// A 200 that is not the envelope: a truncated body or a proxy page.
@@ -127,7 +127,7 @@ func workerOf(ctx context.Context) int {
 // the server reads it for both and the pacer can see it. A
 // DATABASE_QUERY_ERROR is tried once more. out receives result.
 func (c *Connector) call(ctx context.Context, op string, params url.Values, noAuth bool, out any) error {
-	r := &crmhttp.Request{Path: "webservice.php", Query: url.Values{"operation": {op}}, NoAuth: noAuth,
+	r := &crmhttp.Request{Path: "webservice.php", Query: url.Values{"operation": {op}}, NoAuth: noAuth, Op: op,
 		Header: http.Header{"Accept": {"application/json"}}}
 	switch op {
 	case opLogin, opRevise:
