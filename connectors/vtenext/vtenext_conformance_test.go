@@ -38,7 +38,9 @@ func newConformanceFake(t *testing.T) *conformanceFake {
 		spec.Label = o.Label
 		f.fields[out] = outputs.Named(s.AddField(vtenexttest.Accounts, spec))
 	}
-	number := func(d int) vtenexttest.FieldSpec { return vtenexttest.FieldSpec{Type: vtenexttest.TypeDouble, Decimals: d} }
+	number := func(d int) vtenexttest.FieldSpec {
+		return vtenexttest.FieldSpec{Type: vtenexttest.TypeDouble, Decimals: d}
+	}
 	text := vtenexttest.FieldSpec{Type: vtenexttest.TypeString}
 	add(outputs.R, number(3))
 	add(outputs.F, number(0))
