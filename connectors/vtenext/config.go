@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -101,6 +102,8 @@ type hooks struct {
 	sleep   func(ctx context.Context, d time.Duration) error
 	timeout time.Duration // one attempt; 0 is crmhttp's default
 	unpaced bool
+	// transport replaces the pooled HTTP transport (benchmarks model save latency).
+	transport http.RoundTripper
 	// breaker remembers refused logins; core will hand in a persisted one.
 	breaker crmhttp.Breaker
 }

@@ -128,7 +128,7 @@ func newConnector(o *Options, env connector.Env) (*Connector, error) {
 		},
 		Auth:      c.auth,
 		Logger:    log,
-		Transport: c.transport,
+		Transport: c.roundTripper(),
 		Now:       now,
 		Sleep:     o.hooks.sleep,
 	})
@@ -136,6 +136,13 @@ func newConnector(o *Options, env connector.Env) (*Connector, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+func (c *Connector) roundTripper() http.RoundTripper {
+	if c.o.hooks.transport != nil {
+		return c.o.hooks.transport
+	}
+	return c.transport
 }
 
 // Sources implements connector.Reader.
