@@ -22,19 +22,29 @@ func newFake(t testing.TB, o vtenexttest.Options) (*vtenexttest.Server, string) 
 	return s, srv.URL
 }
 
-// fakeSleep waits on the fake's clock: it moves the clock to the end of
-// the wait unless another sleeper already moved it further, so concurrent
+// fakeClock drives the fake's clock for a client: a wait moves the clock
+// to its end unless something already moved it further, so concurrent
 // workers paced to slots end at the last slot, as on a real clock.
-func fakeSleep(s *vtenexttest.Server) func(ctx context.Context, d time.Duration) error {
-	var mu sync.Mutex
-	return func(ctx context.Context, d time.Duration) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if target := s.Now().Add(d); target.After(s.Now()) {
-			s.Set(target)
-		}
-		return ctx.Err()
+type fakeClock struct {
+	mu sync.Mutex
+	s  *vtenexttest.Server
+}
+
+func (c *fakeClock) advanceTo(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.After(c.s.Now()) {
+		c.s.Set(t)
 	}
+}
+
+func (c *fakeClock) sleep(ctx context.Context, d time.Duration) error {
+	c.advanceTo(c.s.Now().Add(d))
+	return ctx.Err()
+}
+
+func fakeSleep(s *vtenexttest.Server) func(ctx context.Context, d time.Duration) error {
+	return (&fakeClock{s: s}).sleep
 }
 
 // options decodes a crm.vtenext section for the fake, with extra keys.

@@ -44,8 +44,10 @@ func (w *syncWorld) sync(tb testing.TB) *syncloop.Report {
 	tb.Helper()
 	fm := w.fieldMap()
 	o := options(tb, w.s, w.url, w.extra)
+	clock := &fakeClock{s: w.s}
+	o.hooks.sleep = clock.sleep
 	if w.latency > 0 {
-		o.hooks.transport = &slowRevise{base: http.DefaultTransport, sleep: fakeSleep(w.s), d: w.latency}
+		o.hooks.transport = &slowRevise{base: http.DefaultTransport, clock: clock, d: w.latency}
 	}
 	c := build(tb, o, syncloop.FieldSpecs(fm, rfm.DefaultParams(), 730, syncloop.Inactive{}))
 	db, err := state.Open(w.path, state.Options{LockTimeout: time.Second})
@@ -65,14 +67,15 @@ func (w *syncWorld) sync(tb testing.TB) *syncloop.Report {
 // revise arrives d after it was sent, on the fake clock.
 type slowRevise struct {
 	base  http.RoundTripper
-	sleep func(context.Context, time.Duration) error
+	clock *fakeClock
 	d     time.Duration
 }
 
 func (s *slowRevise) RoundTrip(r *http.Request) (*http.Response, error) {
+	sent := s.clock.s.Now()
 	resp, err := s.base.RoundTrip(r)
 	if err == nil && isOp(opRevise)(r) {
-		_ = s.sleep(r.Context(), s.d)
+		s.clock.advanceTo(sent.Add(s.d))
 	}
 	return resp, err
 }
