@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,6 +21,8 @@ import (
 
 	"github.com/rfmsync/rfmsync/core/config"
 	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/crmerr"
+	"github.com/rfmsync/rfmsync/core/crmhttp"
 	"github.com/rfmsync/rfmsync/core/status"
 	"github.com/rfmsync/rfmsync/core/syncloop"
 )
@@ -43,21 +47,43 @@ func runDaemon(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	board, err := newBoard(cfg, log)
+	d, err := newDaemon(cfg, log)
 	if err != nil {
 		return err
+	}
+	defer d.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return d.serve(ctx, cfg.Schedule.Cron, cfg.Location(), cfg.Listen, *now)
+}
+
+// newDaemon wires the board (metrics, access, readiness, history) to the
+// syncer, whose connector reports every CRM call to the metrics.
+func newDaemon(cfg *config.Config, log *slog.Logger) (*daemon, error) {
+	board, err := newBoard(cfg, log)
+	if err != nil {
+		return nil, err
 	}
 	s, err := openSyncerObserved(cfg, log, board.Metrics().ObserveCall)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer s.Close()
 	board.SetHistory(s.db.History)
 	board.SetStateCheck(s.db.Ping)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	d := &daemon{syncer: s, board: board, log: log}
-	return d.serve(ctx, cfg.Schedule.Cron, cfg.Location(), cfg.Listen, *now)
+	// The call kinds earlier runs used get their counters at start-up too.
+	if runs, err := s.db.History(0); err == nil {
+		kinds := map[string]bool{}
+		for _, r := range runs {
+			for k := range r.APICalls {
+				kinds[k] = true
+			}
+		}
+		board.Metrics().DeclareCalls(cfg.CRM.Type, slices.Sorted(maps.Keys(kinds)))
+	}
+	if cfg.Status.ShowRecordIDs && cfg.Status.TokenFile != "" {
+		board.SetCustomerLookup(customerLookup(s.db, cfg))
+	}
+	return &daemon{syncer: s, board: board, log: log}, nil
 }
 
 // newBoard builds the status board of cfg: metrics naming the build and
@@ -133,6 +159,54 @@ type daemon struct {
 	*syncer
 	board *status.Board
 	log   *slog.Logger
+
+	// retryBase is the first wait before a run that failed on transient
+	// errors (a CRM down, 5xx beyond the retry budget) is tried again;
+	// each further failure doubles it, up to retryMax. 0 means a minute.
+	retryBase time.Duration
+	// retry carries the next wait to the serve loop (buffered, one slot).
+	retry    chan time.Duration
+	failures int // consecutive transient failures, touched by the job only
+	// ran, when set, receives each finished run's error (tests wait on it).
+	ran chan<- error
+}
+
+// retryMax caps the wait between retries of a failing run: a CRM down for
+// an hour is tried twice an hour, not hammered, and a daily schedule still
+// catches up the same day.
+const retryMax = 30 * time.Minute
+
+// afterRun reacts to a run's outcome: a transient failure asks the serve
+// loop to run again after a growing backoff instead of waiting for the next
+// tick; a refused login pauses syncs (readiness, metrics) until the
+// credentials change; a success clears both.
+func (d *daemon) afterRun(err error) {
+	switch {
+	case err == nil:
+		d.failures = 0
+		d.board.SetPaused("")
+		return
+	case errors.Is(err, crmerr.ErrLoginBlocked):
+		d.failures = 0
+		d.board.SetPaused("the CRM refused the login; fix the credentials in the config")
+		return
+	case !crmerr.ClassOf(err).RetryRunSoon():
+		d.failures = 0
+		return
+	}
+	d.failures++
+	base := d.retryBase
+	if base <= 0 {
+		base = time.Minute
+	}
+	wait := min(base<<min(d.failures-1, 10), retryMax)
+	d.log.Warn("sync failed on transient errors: trying again before the next tick", "in", wait, "attempt", d.failures)
+	if d.retry != nil {
+		select {
+		case d.retry <- wait:
+		default: // a retry is already pending
+		}
+	}
 }
 
 // job is one scheduled sync, wrapped so a slow run skips the next tick
@@ -161,9 +235,15 @@ func (d *daemon) job(ctx context.Context) cron.Job {
 		rep, err := d.once(ctx, time.Time{}, false)
 		run.Report = rep
 		if err != nil {
-			run.Error = err.Error()
+			run.Error = crmhttp.RedactString(err.Error())
 		}
 		d.observeQuota()
+		if ctx.Err() == nil {
+			d.afterRun(err)
+		}
+		if d.ran != nil {
+			d.ran <- err
+		}
 	}))
 }
 
@@ -171,6 +251,12 @@ func (d *daemon) job(ctx context.Context) cron.Job {
 // waits for a running sync to finish or abandon its batch cleanly.
 func (d *daemon) serve(ctx context.Context, spec string, loc *time.Location, listen string, now bool) error {
 	c := cron.New(cron.WithLocation(loc), cron.WithLogger(cronLogger{d.log}))
+	d.retry = make(chan time.Duration, 1)
+	if reason, _, open, err := d.db.Breaker(); err == nil && open {
+		// A login refused by an earlier run: the next run will not log in
+		// with the same credentials, and readiness says so from the start.
+		d.board.SetPaused(reason)
+	}
 	job := d.job(ctx)
 	id, err := c.AddJob(spec, job)
 	if err != nil {
@@ -187,6 +273,7 @@ func (d *daemon) serve(ctx context.Context, spec string, loc *time.Location, lis
 		d.log.Info("status page", "url", "http://"+ln.Addr().String()+"/")
 	}
 	c.Start()
+	d.board.Readiness()
 	d.observeQuota()
 	d.board.SetNext(c.Entry(id).Next)
 	d.log.Info("scheduled", "cron", spec, "timezone", loc.String(), "next", c.Entry(id).Next)
@@ -203,13 +290,22 @@ func (d *daemon) serve(ctx context.Context, spec string, loc *time.Location, lis
 	}
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
 	for done := false; !done; {
 		select {
 		case <-ctx.Done():
 			done = true
 		case <-tick.C:
 			d.board.SetNext(c.Entry(id).Next)
+			d.board.Readiness() // keeps rfmsync_ready current between scrapes of /readyz
 			d.observeQuota()
+		case wait := <-d.retry:
+			retry.Reset(wait)
+		case <-retry.C:
+			// The skip wrapper keeps a retry from overlapping a tick's run.
+			first.Go(job.Run)
 		}
 	}
 	d.log.Info("stopping: waiting for a running sync to finish its batch")
@@ -226,16 +322,10 @@ func (d *daemon) serve(ctx context.Context, spec string, loc *time.Location, lis
 	return nil
 }
 
-// dailyQuota is implemented by connectors that count today's calls
-// against a daily budget.
-type dailyQuota interface {
-	DailyQuota() (used, limit int64)
-}
-
 // observeQuota copies the connector's quota figures into the metrics.
 func (d *daemon) observeQuota() {
 	used, limit, remaining := int64(0), int64(0), int64(-1)
-	if q, ok := d.conn.(dailyQuota); ok {
+	if q, ok := d.conn.(connector.DailyBudget); ok {
 		used, limit = q.DailyQuota()
 	}
 	if q, ok := d.conn.(connector.QuotaReporter); ok {

@@ -11,6 +11,7 @@ import (
 	"github.com/rfmsync/rfmsync/core/config"
 	"github.com/rfmsync/rfmsync/core/conformance/memcrm"
 	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/crmerr"
 	"github.com/rfmsync/rfmsync/core/state"
 	"github.com/rfmsync/rfmsync/core/status"
 	"github.com/rfmsync/rfmsync/core/syncloop"
@@ -130,5 +131,68 @@ func TestDaemonResumesUnfinishedRunAtStart(t *testing.T) {
 	}
 	if _, ok := syncloop.Interrupted(d.db); ok {
 		t.Fatal("the finished resume left its marker")
+	}
+}
+
+// flakyConn fails its first reads with a transient error, as a CRM that is
+// down for a while does.
+type flakyConn struct {
+	*memcrm.Connector
+	failures int32
+	reads    atomic.Int32
+}
+
+func (f *flakyConn) ReadPage(ctx context.Context, req connector.ReadRequest) (connector.Page, error) {
+	if n := f.reads.Add(1); n <= f.failures {
+		return connector.Page{}, &crmerr.Error{Class: crmerr.Transient, Status: 503, Message: "down for maintenance"}
+	}
+	return f.Connector.ReadPage(ctx, req)
+}
+
+// A run that fails on transient errors is tried again after a backoff,
+// not at the next tick (a day away here), until it succeeds.
+func TestDaemonRetriesTransientFailureBeforeNextTick(t *testing.T) {
+	d, _ := testDaemon(t, func(int32) {})
+	crm := memcrm.New(time.Now())
+	k := connector.CustomerKey{Type: "contacts", ID: "1"}
+	crm.AddCustomer(k)
+	crm.PutOrder("o1", k, time.Now().Add(-time.Hour), "10", true)
+	flaky := &flakyConn{Connector: crm.Connector(), failures: 2}
+	d.conn = flaky
+	d.retryBase = time.Millisecond
+	ran := make(chan error, 8)
+	d.ran = ran
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- d.serve(ctx, "0 3 1 1 *", time.UTC, "", true) }()
+	deadline := time.After(30 * time.Second)
+	failed := 0
+	for succeeded := false; !succeeded; {
+		select {
+		case err := <-ran:
+			succeeded = err == nil
+			if !succeeded && crmerr.ClassOf(err) != crmerr.Transient {
+				t.Fatalf("run %d: %v", failed+1, err)
+			}
+			if !succeeded {
+				failed++
+			}
+		case <-deadline:
+			t.Fatalf("only %d reads: the failed run was not retried", flaky.reads.Load())
+		}
+	}
+	if failed != 2 {
+		t.Errorf("succeeded after %d failed runs, want 2", failed)
+	}
+	cancel()
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	last, _ := d.board.Last()
+	if last.Error != "" || last.Report == nil || last.Report.Scored != 1 {
+		t.Errorf("the retried run did not succeed: %+v", last)
+	}
+	if d.failures != 0 {
+		t.Errorf("failures = %d after a success, want 0", d.failures)
 	}
 }

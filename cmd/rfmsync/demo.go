@@ -27,7 +27,7 @@ func init() {
 // demoConfig is the config the demo runs with: every field but recency_days
 // mapped, HubSpot's Professional tier pacing, and the default cadences of the
 // periodic scans: the week between the syncs makes the deletion scan, the
-// association rescan and the repair pass fall due, as in production.
+// order re-read and the repair pass fall due, as in production.
 const demoConfig = `
 state:
   path: %s

@@ -14,6 +14,7 @@ import (
 	"github.com/rfmsync/rfmsync/core/insight"
 	"github.com/rfmsync/rfmsync/core/rfm"
 	"github.com/rfmsync/rfmsync/core/state"
+	"github.com/rfmsync/rfmsync/core/status"
 	"github.com/rfmsync/rfmsync/core/syncloop"
 )
 
@@ -50,6 +51,13 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("open state (a running daemon holds it; stop it or wait): %w", err)
 	}
 	defer db.Close()
+	return explainCustomer(stdout, db, cfg, asof, fs.Arg(0))
+}
+
+// explainCustomer writes why a customer has its scores and segment as of
+// asof, scoring every customer of the state as a run does (quantiles rank
+// against all of them), and what was last written to the CRM.
+func explainCustomer(stdout io.Writer, db *state.DB, cfg *config.Config, asof rfm.Instant, want string) error {
 	params, calibrated, err := syncloop.StoredCuts(db, cfg.Params(), map[rfm.Metric]time.Duration{
 		rfm.Recency: cfg.RFM.Recency.RecalibrateEvery, rfm.Frequency: cfg.RFM.Frequency.RecalibrateEvery,
 		rfm.Monetary: cfg.RFM.Monetary.RecalibrateEvery,
@@ -57,7 +65,6 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	want := fs.Arg(0)
 	w := rfm.Window{AsOf: asof, Days: cfg.RFM.WindowDays}
 	var keys []connector.CustomerKey
 	var cs []rfm.Customer
@@ -173,4 +180,18 @@ func loadOfflineConfig(path string) (*config.Config, error) {
 		return nil, usageError{err}
 	}
 	return cfg, nil
+}
+
+// customerLookup serves /customer on the status page: the explanation as
+// of now. It scores every customer per request, as explain does, so it is
+// for the occasional question, not for polling.
+func customerLookup(db *state.DB, cfg *config.Config) status.CustomerLookup {
+	return func(id string) (string, error) {
+		var b strings.Builder
+		err := explainCustomer(&b, db, cfg, rfm.InstantOf(time.Now()), id)
+		if errors.Is(err, errNotScored) {
+			err = nil // the text says so
+		}
+		return b.String(), err
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rfmsync/rfmsync/core/state"
 )
 
 func TestExplainCustomerFromState(t *testing.T) {
@@ -48,6 +50,20 @@ func TestExplainCustomerFromState(t *testing.T) {
 	written := regexp.MustCompile(`segment ([^,\n]+)`).FindStringSubmatch(out)
 	if now == nil || written == nil || now[1] != written[1] {
 		t.Errorf("explained segment %v, last written %v", now, written)
+	}
+	// The status page's lookup tells the same story.
+	loaded, err := loadOfflineConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := state.Open(loaded.State.Path, state.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := customerLookup(db, loaded)(m[1])
+	db.Close()
+	if err != nil || !strings.Contains(text, "customer "+m[1]) || !strings.Contains(text, "last written to the CRM: segment "+written[1]) {
+		t.Errorf("page lookup: %v\n%s", err, text)
 	}
 	code, out, _ = runCLI(t, "explain", "--config", cfg, "contacts/1")
 	if code != exitFailed || !strings.Contains(out, "not scored") {

@@ -64,8 +64,10 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// exportColumns are the fixed columns; one column per mapped output follows.
-var exportColumns = []string{"customer_type", "customer_id", "segment", "previous_segment", "segment_changed_at"}
+// exportColumns are the fixed columns, from state's own record of the
+// segment (ids, not labels); one column per mapped output follows, named
+// by the output, so none of them clash.
+var exportColumns = []string{"customer_type", "customer_id", "segment_id", "previous_segment_id", "segment_id_changed_at"}
 
 func exportScores(db *state.DB, cfg *config.Config, format string, w io.Writer) (int, error) {
 	fields := cfg.FieldMap()

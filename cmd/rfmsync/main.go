@@ -12,16 +12,22 @@ import (
 	"strings"
 	// Every connector registers itself; main never names one.
 	_ "github.com/rfmsync/rfmsync/connectors/all"
+	"github.com/rfmsync/rfmsync/core/crmerr"
+
 	// Embedded zone data: the cron time zone resolves even on a minimal image.
 	_ "time/tzdata"
 )
 
 // Exit codes: 2 is reserved for bad usage and bad config, so a cron wrapper
 // can tell "fix the config" from "the run failed".
+// 3 says the CRM refused the login and rfmsync will not log in again until
+// the credentials in the config change (five failed vtenext logins lock
+// the user out), so a cron wrapper can page someone instead of retrying.
 const (
-	exitOK     = 0
-	exitFailed = 1
-	exitUsage  = 2
+	exitOK           = 0
+	exitFailed       = 1
+	exitUsage        = 2
+	exitLoginBlocked = 3
 )
 
 // usageError marks errors that are the caller's to fix (flags, config).
@@ -70,6 +76,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &ue) {
 		return exitUsage
 	}
+	if errors.Is(err, crmerr.ErrLoginBlocked) {
+		return exitLoginBlocked
+	}
 	return exitFailed
 }
 
@@ -83,7 +92,7 @@ func printUsage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
 	}
 }
 

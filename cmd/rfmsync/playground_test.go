@@ -5,9 +5,15 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"io"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/rfmsync/rfmsync/core/state"
 )
@@ -85,8 +91,15 @@ func TestPlaygroundRunsTheRealCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows)-1 != real.Report.Written || rows[0][0] != "customer_type" || !strings.Contains(strings.Join(rows[0], ","), "segment") {
+	if len(rows)-1 != real.Report.Written || rows[0][0] != "customer_type" || !slices.Contains(rows[0], "segment") || !slices.Contains(rows[0], "segment_id") {
 		t.Errorf("export csv: %d rows for %d written; header %v", len(rows)-1, real.Report.Written, rows[0])
+	}
+	seen := map[string]bool{}
+	for _, h := range rows[0] {
+		if seen[h] {
+			t.Errorf("export header repeats %s", h)
+		}
+		seen[h] = true
 	}
 	lines := strings.Split(strings.TrimSpace(decode([]string{"export", "--config", cfg, "--format", "json"}, nil)), "\n")
 	var first map[string]string
@@ -155,4 +168,102 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestDaemonMetricsAfterARealRun wires the daemon as run does and checks
+// what /metrics and /status.json say after one sync against the fake.
+func TestDaemonMetricsAfterARealRun(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- servePlayground(ctx, playgroundSpec{contacts: 30, deals: 90, dir: t.TempDir(), listen: "127.0.0.1:0"}, &syncBuffer{}, func(p string) { ready <- p })
+	}()
+	cfgPath := <-ready
+	defer func() { cancel(); <-done }()
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := newDaemon(cfg, newLogger(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { d.Close() }()
+	if _, err := ensureFields(context.Background(), cfg, d.conn, true); err != nil {
+		t.Fatal(err)
+	}
+	h := d.board.Handler()
+	scrape := func() map[string]float64 {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		p := expfmt.NewTextParser(model.UTF8Validation)
+		fams, err := p.TextToMetricFamilies(rec.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]float64{}
+		for name, f := range fams {
+			for _, m := range f.Metric {
+				key := name
+				for _, l := range m.Label {
+					key += "," + l.GetName() + "=" + l.GetValue()
+				}
+				out[key] = m.GetCounter().GetValue() + m.GetGauge().GetValue()
+			}
+		}
+		return out
+	}
+	before := scrape()
+	if _, ok := before["rfmsync_segment_customers,segment=champions"]; !ok {
+		t.Error("configured segments are not declared before the first run")
+	}
+	d.job(context.Background()).Run()
+	d.observeQuota()
+	after := scrape()
+	last, _ := d.board.Last()
+	if last.Error != "" {
+		t.Fatal(last.Error)
+	}
+	rep := last.Report
+	if after["rfmsync_writes_total,outcome=accepted"] != float64(rep.Written) || rep.Written == 0 {
+		t.Errorf("accepted writes %v, report %d", after["rfmsync_writes_total,outcome=accepted"], rep.Written)
+	}
+	var calls float64 // the run's, not those fields ensure made before it
+	for k, v := range after {
+		if strings.HasPrefix(k, "rfmsync_crm_api_calls_total,connector=hubspot,") {
+			calls += v - before[k]
+		}
+	}
+	if calls != float64(rep.TotalCalls()) {
+		t.Errorf("observed %v calls, the run counted %d", calls, rep.TotalCalls())
+	}
+	if after["rfmsync_crm_daily_quota_limit"] != 625000 || after["rfmsync_crm_daily_quota_used"] < float64(rep.TotalCalls()) {
+		t.Errorf("quota gauges: used %v limit %v", after["rfmsync_crm_daily_quota_used"], after["rfmsync_crm_daily_quota_limit"])
+	}
+	if after["rfmsync_last_success_timestamp_seconds"] == 0 || after["rfmsync_runs_total,result=success"] != 1 {
+		t.Error("the run's success is not in the metrics")
+	}
+	if h, _ := d.db.History(0); len(h) != 1 || h[0].Written != rep.Written {
+		t.Errorf("history = %+v", h)
+	}
+	// A restarted daemon declares the call kinds the history names.
+	d.Close()
+	d2, err := newDaemon(cfg, newLogger(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d2.Close()
+	h = d2.board.Handler()
+	restarted := scrape()
+	for kind := range rep.APICalls {
+		if _, ok := restarted["rfmsync_crm_api_calls_total,connector=hubspot,kind="+kind+",outcome=rate_limited"]; !ok {
+			t.Errorf("after a restart, no counter for %s calls", kind)
+		}
+	}
+	// The history's finish is taken a moment before the board's.
+	if d := restarted["rfmsync_last_success_timestamp_seconds"] - after["rfmsync_last_success_timestamp_seconds"]; d > 0 || d < -1 {
+		t.Errorf("last success across the restart moved by %vs", d)
+	}
 }

@@ -44,7 +44,7 @@ func openSyncerObserved(cfg *config.Config, log *slog.Logger, obs callobs.Observ
 	if err != nil {
 		return nil, err
 	}
-	conn, err := newObservedConnector(cfg, log, obs)
+	conn, err := buildConnector(cfg, log, obs, db)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -52,24 +52,30 @@ func openSyncerObserved(cfg *config.Config, log *slog.Logger, obs callobs.Observ
 	return &syncer{cfg: cfg, db: db, conn: conn, log: log, now: time.Now}, nil
 }
 
-// newConnector builds the configured connector.
+// newConnector builds the configured connector for a command that holds
+// no state (check, fields ensure): no saved token, no login breaker.
 func newConnector(cfg *config.Config, log *slog.Logger) (connector.Connector, error) {
-	return newObservedConnector(cfg, log, nil)
+	return buildConnector(cfg, log, nil, nil)
 }
 
-// newObservedConnector builds the connector with every CRM call watched:
-// logged at debug with a request id, and handed to obs when set.
-func newObservedConnector(cfg *config.Config, log *slog.Logger, obs callobs.Observer) (connector.Connector, error) {
+// buildConnector builds the connector with every CRM call watched (logged
+// at debug with a request id, and handed to obs when set) and, with db,
+// rotated refresh tokens and refused logins kept in the state file.
+func buildConnector(cfg *config.Config, log *slog.Logger, obs callobs.Observer, db *state.DB) (connector.Connector, error) {
 	opts := cfg.Connector()
 	if opts == nil {
 		return nil, usagef("config: crm.type: no connector configured (registered: %v)", connector.Names())
 	}
 	name := cfg.CRM.Type
-	conn, err := opts.New(connector.Env{Logger: log,
+	env := connector.Env{Logger: log,
 		Fields: syncloop.FieldSpecs(cfg.FieldMap(), cfg.Params(), cfg.RFM.WindowDays, inactive(cfg)),
 		WrapTransport: func(base http.RoundTripper, kind func(*http.Request) string) http.RoundTripper {
 			return callobs.Transport(base, name, kind, obs, log)
-		}})
+		}}
+	if db != nil {
+		env.Tokens, env.Breaker = db, db
+	}
+	conn, err := opts.New(env)
 	if err != nil {
 		return nil, fmt.Errorf("%s connector: %w", cfg.CRM.Type, err)
 	}
@@ -127,7 +133,7 @@ func (s *syncer) once(ctx context.Context, asof time.Time, dry bool) (rep *syncl
 // remember logs the run's summary line and records it in the history.
 func (s *syncer) remember(start time.Time, rep *syncloop.Report, dry bool, err error) {
 	rec := status.RecordOf(start, time.Now(), rep, err)
-	attrs := []any{"result", rec.Result, "dry_run", dry, "duration", time.Since(start).Round(time.Millisecond),
+	attrs := []any{"result", rec.Result, "dry_run", dry, "duration_seconds", rec.DurationSeconds,
 		"asof", rec.AsOf, "pulled", sum(rec.Pulled), "skipped", sum(rec.Skipped), "scored", rec.Scored,
 		"moves", rec.Moves, "changed", rec.Changed, "written", rec.Written, "rejected", rec.Rejected,
 		"not_found", rec.NotFound, "deferred", rec.Deferred, "api_calls", sum(rec.APICalls)}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rfmsync/rfmsync/core/connector"
 	"github.com/rfmsync/rfmsync/core/crmhttp"
 )
 
@@ -14,7 +15,11 @@ import (
 // refreshes ahead of expires_in (30 min today), once more on an
 // EXPIRED_AUTHENTICATION 401, and fails with AuthRefreshDead on HubSpot's
 // BAD_REFRESH_TOKEN.
-func newAuth(o *Options, p paths, now func() time.Time, transport http.RoundTripper, log *slog.Logger) (crmhttp.Auth, error) {
+//
+// With the state file's store and breaker (env), a rotated refresh token
+// survives a restart and a dead one is not presented again by later runs
+// until the configured credentials change.
+func newAuth(o *Options, p paths, now func() time.Time, transport http.RoundTripper, log *slog.Logger, env connector.Env) (crmhttp.Auth, error) {
 	if o.OAuth == nil {
 		return crmhttp.NewStaticBearer(o.token), nil
 	}
@@ -31,11 +36,15 @@ func newAuth(o *Options, p paths, now func() time.Time, transport http.RoundTrip
 		Transport:     transport,
 		Now:           now,
 		Logger:        log,
+		Store:         env.Tokens,
+		Breaker:       env.Breaker,
 		OnRotate: func(string) {
 			// HubSpot usually keeps the refresh token; if it ever hands out a
-			// new one, the configured one may stop working at the next start.
-			log.Warn("HubSpot issued a new OAuth refresh token; this run uses it, but update " +
-				o.key("oauth.refresh_token") + " before the next start if the old one stops working")
+			// new one, it is kept in the state file when one is open.
+			if env.Tokens == nil {
+				log.Warn("HubSpot issued a new OAuth refresh token; this run uses it, but update " +
+					o.key("oauth.refresh_token") + " before the next start if the old one stops working")
+			}
 		},
 	})
 }

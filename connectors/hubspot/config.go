@@ -233,6 +233,9 @@ type LimitOptions struct {
 	// which the daemon retries after a backoff.
 	RetryBudget time.Duration  `koanf:"retry_budget"`
 	Timeouts    TimeoutOptions `koanf:"timeouts"`
+	// QuotaReserve is the share of the daily limit kept for the sync itself:
+	// below it the periodic scans and the repair pass wait for the reset.
+	QuotaReserve float64 `koanf:"quota_reserve"`
 }
 
 // TimeoutOptions bound one HTTP attempt (see crmhttp.Timeouts).
@@ -266,7 +269,7 @@ func defaultOptions() Options {
 		Deals:      DealOptions{AmountProperty: "amount_in_home_currency", ClosedAtProperty: "closedate"},
 		Orders:     OrderOptions{AmountProperty: "hs_total_price", ClosedAtProperty: "hs_external_created_date", SubtractRefunds: true},
 		Limits: LimitOptions{TenSecond: DefaultTenSecond, SearchPerSecond: DefaultSearchPerSecond, AssociationsTenSecond: DefaultAssociationsTenSecond, Daily: DefaultDaily, DailyResetTimezone: "UTC",
-			RetryBudget: crmhttp.DefaultRetryBudget, Timeouts: TimeoutOptions{Connect: crmhttp.DefaultConnectTimeout,
+			RetryBudget: crmhttp.DefaultRetryBudget, QuotaReserve: 0.10, Timeouts: TimeoutOptions{Connect: crmhttp.DefaultConnectTimeout,
 				ResponseHeader: crmhttp.DefaultResponseHeaderTimeout, IdleRead: crmhttp.DefaultIdleReadTimeout,
 				Attempt: crmhttp.DefaultAttemptTimeout, Stalled: crmhttp.DefaultStallBudget}},
 		SearchLag:              DefaultSearchLag,
@@ -481,6 +484,9 @@ func (o *Options) validateLimits(bad func(key, format string, args ...any)) {
 	}
 	if l.Daily < 1 {
 		bad("limits.daily", "want the account's daily limit, such as 250000, got %d", l.Daily)
+	}
+	if l.QuotaReserve < 0 || l.QuotaReserve > 0.9 {
+		bad("limits.quota_reserve", "want a share of the daily limit from 0 to 0.9, such as 0.1, got %v", l.QuotaReserve)
 	}
 	for _, d := range []struct {
 		key    string

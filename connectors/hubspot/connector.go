@@ -38,6 +38,7 @@
 //	  associations_ten_second: 100
 //	  daily: 250000
 //	  daily_reset_timezone: UTC  # the account's time zone
+//	  quota_reserve: 0.1         # share of daily kept back from scans and repair
 //	  retry_budget: 3m           # retry one call's transient failures this long
 //	  timeouts:                  # of one HTTP attempt
 //	    connect: 10s
@@ -125,7 +126,7 @@ func newConnector(o *Options, env connector.Env) (*Connector, error) {
 	if env.WrapTransport != nil {
 		base = env.WrapTransport(base, kindOf)
 	}
-	auth, err := newAuth(o, c.p, now, base, log)
+	auth, err := newAuth(o, c.p, now, base, log, env)
 	if err != nil {
 		return nil, err
 	}
@@ -257,6 +258,9 @@ func (c *Connector) DailyRemaining() (int64, bool) {
 // this connector counted.
 func (c *Connector) DailyQuota() (used, limit int64) { return c.budget.Usage(c.now()) }
 
+// QuotaReserve implements connector.QuotaReserver: limits.quota_reserve.
+func (c *Connector) QuotaReserve() float64 { return c.o.Limits.QuotaReserve }
+
 // Close implements connector.Connector.
 func (c *Connector) Close() error {
 	c.transport.CloseIdleConnections()
@@ -269,6 +273,9 @@ var (
 	_ connector.OrderRereader  = (*Connector)(nil)
 	_ connector.CallCounter    = (*Connector)(nil)
 	_ connector.QuotaReporter  = (*Connector)(nil)
+	_ connector.DailyBudget    = (*Connector)(nil)
+	_ connector.QuotaReserver  = (*Connector)(nil)
+	_ connector.CurrencyPinner = (*Connector)(nil)
 	_ connector.FieldEnsurer   = (*Connector)(nil)
 	_ connector.FieldReader    = (*Connector)(nil)
 )

@@ -44,8 +44,15 @@ func (c *Connector) ReadDeletedPage(ctx context.Context, req connector.ReadReque
 	if _, err := c.http.DoJSON(ctx, http.MethodGet, c.p.list(src.object), q, nil, &resp); err != nil {
 		return connector.Page{}, fmt.Errorf("list archived %s: %w", src.name, err)
 	}
+	if err := checkResults("list archived "+src.name, resp.Results, c.o.ListPageSize); err != nil {
+		return connector.Page{}, err // a missing list would end the scan as if nothing were deleted
+	}
 	page := connector.Page{Records: make([]connector.Record, 0, len(resp.Results))}
 	for _, o := range resp.Results {
+		if !validID(o.ID) {
+			page.Records = append(page.Records, connector.Record{OrderID: o.ID, Problem: ProblemBadID})
+			continue
+		}
 		page.Records = append(page.Records, connector.Record{OrderID: o.ID, Deleted: true})
 	}
 	next := resp.Paging.nextAfter()

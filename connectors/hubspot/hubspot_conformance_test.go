@@ -10,12 +10,14 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/rfmsync/rfmsync/connectors/hubspot/hubspottest"
 	"github.com/rfmsync/rfmsync/core/conformance"
 	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/hostile"
 	"github.com/rfmsync/rfmsync/core/rfm"
 	"github.com/rfmsync/rfmsync/core/syncloop"
 )
@@ -51,7 +53,11 @@ func newConformanceFake(t *testing.T, source string, object hubspottest.ObjectTy
 }
 
 func (f *conformanceFake) connector(t testing.TB) *Connector {
-	o := connectOpts(t, f.s, f.url, map[string]any{
+	extra := map[string]any{}
+	if f.gate.spoiler.Load() != nil {
+		extra = hostileLimits
+	}
+	o := connectOpts(t, f.s, f.url, mergeOpts(extra, map[string]any{
 		"oauth":   map[string]any{"client_id": "cid", "client_secret": "csecret", "refresh_token": "rt-conformance"},
 		"object":  string(f.object),
 		"sources": []any{f.source},
@@ -63,8 +69,16 @@ func (f *conformanceFake) connector(t testing.TB) *Connector {
 		// must show in the next run, and the repair pass runs every time, so
 		// the suite's "no change, no write" checks cover reading back too.
 		"deletion_scan_every": "1m", "association_rescan_every": "1m", "repair_every": "1m",
-	})
+	}))
 	return build(t, o, nil)
+}
+
+// mergeOpts returns base with extra's keys added.
+func mergeOpts(extra, base map[string]any) map[string]any {
+	for k, v := range extra {
+		base[k] = v
+	}
+	return base
 }
 
 func (f *conformanceFake) NewConnector(t testing.TB) connector.Connector { return f.connector(t) }
@@ -197,13 +211,34 @@ func (f *conformanceFake) Profile() conformance.Profile {
 // whole-batch 400 a portal validation rule gives (§5.3).
 type gate struct {
 	s        *hubspottest.Server
+	spoiler  atomic.Pointer[hostile.Handler]
 	mu       sync.Mutex
 	rejected map[string]bool
 }
 
 func (g *gate) reject(id string) { g.mu.Lock(); g.rejected[id] = true; g.mu.Unlock() }
 
+// Spoil implements conformance.HostileFake: the suite's hostile handler
+// sits in front of the fake, and connectors built meanwhile use short
+// timeouts so a stall costs a fraction of a second.
+func (f *conformanceFake) Spoil(build func(fake http.Handler) *hostile.Handler) {
+	if build == nil {
+		f.gate.spoiler.Store(nil)
+		return
+	}
+	f.gate.spoiler.Store(build(f.s))
+}
+
+// PageReads implements conformance.HostileFake: the first pull's list pages.
+func (f *conformanceFake) PageReads() func(*http.Request) bool {
+	return hostile.Method(http.MethodGet, hostile.PathContains("/objects/"+string(f.orderType())))
+}
+
 func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := g.spoiler.Load(); h != nil {
+		h.ServeHTTP(w, r)
+		return
+	}
 	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/batch/update") {
 		g.s.ServeHTTP(w, r)
 		return

@@ -109,8 +109,11 @@ func (c *Connector) ReadPage(ctx context.Context, req connector.ReadRequest) (co
 			return connector.Page{}, fmt.Errorf("search %s: %w", src.name, err)
 		}
 		objs = append(objs, resp.Results...)
-		if n := len(resp.Results); n > 0 {
-			cur.After = resp.Results[n-1].ID
+		for i := len(resp.Results) - 1; i >= 0; i-- {
+			if id := resp.Results[i].ID; validID(id) { // a bad ID is skipped, never a keyset bound
+				cur.After = id
+				break
+			}
 		}
 		exhausted = len(resp.Results) == 0 || resp.Paging.nextAfter() == ""
 	}
@@ -159,9 +162,12 @@ func (c *Connector) search(ctx context.Context, src *source, cur cursor, limit i
 func checkAscending(after string, objs []object) error {
 	prev := after
 	for _, o := range objs {
+		if !validID(o.ID) {
+			continue // skipped as bad_id by records
+		}
 		if prev != "" && compareIDs(o.ID, prev) <= 0 {
 			return &crmerr.Error{Class: crmerr.Permanent, Message: fmt.Sprintf(
-				"search returned record %s after %s: IDs are not ascending, so keyset paging is unsafe", o.ID, prev)}
+				"search returned record %q after %q: IDs are not ascending, so keyset paging is unsafe", o.ID, prev)}
 		}
 		prev = o.ID
 	}

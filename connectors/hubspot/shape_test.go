@@ -209,3 +209,15 @@ func TestEmptyReadBackMarksNobodyGone(t *testing.T) {
 		}
 	}
 }
+
+func TestDeletionScanNeedsResults(t *testing.T) {
+	for _, body := range []string{`{"results":null}`, `{}`} {
+		s, _ := shapeFixture(t, 1)
+		c := connect(t, s, nil)
+		s.InjectFault(hubspottest.RouteList, 1, hubspottest.Fault{Status: 200, Body: body})
+		p, err := c.ReadDeletedPage(context.Background(), connector.ReadRequest{Source: SourceDeals, Now: s.Now()})
+		if err == nil {
+			t.Errorf("%s: the deletion scan read a page without results as done=%v", body, p.Done)
+		}
+	}
+}

@@ -92,7 +92,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.log.Enabled(req.Context(), slog.LevelDebug) {
 		// The path only: query strings may carry credentials on some APIs.
 		attrs := []any{"request_id", c.RequestID, "connector", c.Connector, "kind", c.Kind, "method", req.Method,
-			"path", req.URL.Path, "status", c.Status, "outcome", c.Outcome, "duration", c.Duration.Round(time.Microsecond)}
+			"path", req.URL.Path, "status", c.Status, "outcome", c.Outcome, "duration_seconds", c.Duration.Seconds()}
 		if err != nil {
 			attrs = append(attrs, "err", err)
 		}

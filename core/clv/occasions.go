@@ -10,6 +10,7 @@ package clv
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -176,8 +177,14 @@ func (b *Book) Customers() []Customer {
 			if x.day != y.day {
 				return cmpInt(x.day, y.day)
 			}
-			// The calibration part of a day split by CalibrationEnd first.
-			return boolInt(x.holdout) - boolInt(y.holdout)
+			// The calibration part of a day split by CalibrationEnd first,
+			// and within a part the entry with a purchase first, so that a
+			// second entry of the same day (orders added out of time order)
+			// folds into it.
+			if x.holdout != y.holdout {
+				return boolInt(x.holdout) - boolInt(y.holdout)
+			}
+			return boolInt(y.purchase) - boolInt(x.purchase)
 		})
 		if c, ok := summarise(b.keys[i], ds, end, unitMicros); ok {
 			out = append(out, c)
@@ -192,19 +199,23 @@ func summarise(key string, ds []dayValue, end, unitMicros float64) (Customer, bo
 	// Merge purchase-less refund days into the latest occasion before them,
 	// compacting the occasions in place (ds is not used again).
 	occ := ds[:0]
+	lastHoldout := int64(math.MinInt64)
 	for _, d := range ds {
+		sameDay := len(occ) > 0 && occ[len(occ)-1].day == d.day
 		switch {
 		case d.holdout:
 			// A holdout occasion on a day that already had a calibration
-			// occasion (a day split by CalibrationEnd) is not a new one;
-			// sorting put that occasion just before it.
-			if d.purchase && (len(occ) == 0 || occ[len(occ)-1].day != d.day) {
+			// occasion (a day split by CalibrationEnd) is not a new one.
+			if d.purchase && !sameDay && d.day != lastHoldout {
 				c.HoldoutX++
+				lastHoldout = d.day
 			}
-		case d.purchase:
+		case sameDay || !d.purchase:
+			if len(occ) > 0 {
+				occ[len(occ)-1].value = occ[len(occ)-1].value.Add(d.value)
+			}
+		default:
 			occ = append(occ, d)
-		case len(occ) > 0:
-			occ[len(occ)-1].value = occ[len(occ)-1].value.Add(d.value)
 		}
 	}
 	if len(occ) == 0 {

@@ -1,6 +1,7 @@
 package clv
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/rfmsync/rfmsync/core/rfm"
@@ -111,5 +112,30 @@ func TestParseUnit(t *testing.T) {
 	}
 	if _, err := ParseUnit("month"); err == nil {
 		t.Error("month parsed")
+	}
+}
+
+// TestOccasionsOutOfOrder: orders added out of time order still make one
+// occasion per day, and a same-day refund lowers that day's occasion.
+func TestOccasionsOutOfOrder(t *testing.T) {
+	p := Periods{CalibrationEnd: instant(t, "2024-02-01"), HoldoutEnd: instant(t, "2024-03-01"), Unit: Day}
+	rows := [][3]string{
+		{"a", "2024-01-01T10:00:00Z", "1"},
+		{"a", "2024-02-10", "4"},
+	}
+	for d := 2; d <= 8; d++ {
+		rows = append(rows, [3]string{"a", fmt.Sprintf("2024-01-%02d", d), "10"})
+	}
+	rows = append(rows,
+		[3]string{"a", "2024-01-05T23:00:00Z", "-3"}, // far from its day's entry
+		[3]string{"a", "2024-01-01T20:00:00Z", "2"},
+		[3]string{"a", "2024-01-03T12:00:00Z", "10"},
+		[3]string{"a", "2024-02-10T12:00:00Z", "4"},
+		[3]string{"a", "2024-02-11", "4"},
+	)
+	a := book(t, p, rows...)["a"]
+	// Occasions on Jan 1 … 8: x = 7; repeat value 7×10 + 10 − 3.
+	if a.X != 7 || a.Tx != 7 || a.RepeatValue.String() != "77.000000" || a.HoldoutX != 2 {
+		t.Errorf("a = %+v, want x=7 t_x=7 repeat value 77, 2 holdout occasions", a)
 	}
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -114,9 +115,19 @@ func ReadSecret(value, file string) (string, error) {
 	if value != "" {
 		return "", errors.New("set the value or its _file, not both")
 	}
-	b, err := os.ReadFile(file)
+	f, err := os.Open(file)
 	if err != nil {
 		return "", fmt.Errorf("read secret file: %w", err)
+	}
+	defer f.Close()
+	// Bounded, so a path such as /dev/zero or a log file cannot hang or
+	// exhaust the loader.
+	b, err := io.ReadAll(io.LimitReader(f, maxSecretBytes+1))
+	if err != nil {
+		return "", fmt.Errorf("read secret file: %w", err)
+	}
+	if len(b) > maxSecretBytes {
+		return "", fmt.Errorf("secret file %s is larger than %d bytes: not a secret", file, maxSecretBytes)
 	}
 	s := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
 	if s == "" {
@@ -124,6 +135,9 @@ func ReadSecret(value, file string) (string, error) {
 	}
 	return s, nil
 }
+
+// maxSecretBytes bounds a secret file: tokens and keys are a few KB.
+const maxSecretBytes = 64 << 10
 
 // secretSuffixes end the names of keys that hold secrets or point at them.
 var secretSuffixes = []string{"token", "secret", "password", "passphrase",

@@ -151,3 +151,9 @@ func BenchmarkAliasBomb(b *testing.B) {
 		}
 	}
 }
+
+func TestSecretFileIsBounded(t *testing.T) {
+	if _, err := ReadSecret("", "/dev/zero"); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("ReadSecret(/dev/zero) = %v, want a size error", err)
+	}
+}

@@ -25,3 +25,13 @@ func TestOpsKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestOpsKeysFromEnvironment(t *testing.T) {
+	c, err := LoadBytes(nil, lookupOf(map[string]string{"RFMSYNC_LOG__LEVEL": "debug", "RFMSYNC_LOG__FORMAT": "json", "RFMSYNC_LISTEN": "0.0.0.0:9464"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Log.Level != "debug" || c.Log.Format != "json" || c.Listen != "0.0.0.0:9464" {
+		t.Errorf("environment not applied: %+v %q", c.Log, c.Listen)
+	}
+}

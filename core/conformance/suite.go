@@ -334,4 +334,5 @@ func (w *world) checkAggregates() {
 func Run(t *testing.T, newFake func(t *testing.T) Fake) {
 	t.Run("read", func(t *testing.T) { RunRead(t, newFake) })
 	t.Run("write", func(t *testing.T) { RunWrite(t, newFake) })
+	t.Run("hostile", func(t *testing.T) { RunHostile(t, newFake) })
 }

@@ -42,6 +42,22 @@ type CallCounter interface {
 	Calls() map[string]int64
 }
 
+// DailyBudget is implemented by connectors that know the day's calls
+// against the CRM's daily allocation (HubSpot's daily limit, Salesforce's
+// rolling 24 h requests): core then skips the periodic scans and the repair
+// pass while less than the reserve is left, keeping the calls for the sync.
+type DailyBudget interface {
+	// DailyQuota returns the calls used in the current period and its limit
+	// (0 = unknown).
+	DailyQuota() (used, limit int64)
+}
+
+// QuotaReserver lets a connector set the share of the daily allocation
+// (0..1) kept back from non-essential scans; without it core keeps 10 %.
+type QuotaReserver interface {
+	QuotaReserve() float64
+}
+
 // QuotaReporter tells how much of the CRM's daily quota is left, when the CRM says.
 type QuotaReporter interface {
 	// DailyRemaining returns the calls left today and whether that is known.

@@ -2,6 +2,7 @@ package connector
 
 import (
 	"fmt"
+	"github.com/rfmsync/rfmsync/core/crmhttp"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -50,6 +51,13 @@ type Env struct {
 	// core can observe every attempt (metrics, debug logs); kind names a
 	// request's call kind as CallCounter names it.
 	WrapTransport func(base http.RoundTripper, kind func(*http.Request) string) http.RoundTripper
+	// Tokens keeps a rotated refresh token across restarts (the state
+	// file); nil when the command has no state open.
+	Tokens crmhttp.TokenStore
+	// Breaker remembers a refused login across runs (the state file), so
+	// no later run logs in again with the same credentials; nil when the
+	// command has no state open.
+	Breaker crmhttp.Breaker
 }
 
 // Registration is one connector's entry in the registry.

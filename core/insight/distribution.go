@@ -84,7 +84,8 @@ func recencyHistogram(scores []rfm.Score, windowDays int) Histogram {
 		width = (span + maxRecencyBars - 1) / maxRecencyBars
 	}
 	for lo := int64(0); lo < span; lo += width {
-		h.Buckets = append(h.Buckets, Bucket{Lo: lo, Hi: lo + width - 1, Label: fmt.Sprintf("%d–%d", lo, lo+width-1)})
+		hi := min(lo+width, span) - 1 // the last bar ends with the window
+		h.Buckets = append(h.Buckets, Bucket{Lo: lo, Hi: hi, Label: fmt.Sprintf("%d–%d", lo, hi)})
 	}
 	for i := range scores {
 		h.Buckets[min(int(max(scores[i].RecencyDays, 0)/width), len(h.Buckets)-1)].Count++

@@ -104,6 +104,9 @@ func TestHeatMapCellsCoverEveryCustomer(t *testing.T) {
 	for _, b := range in.Recency.Buckets {
 		total += b.Count
 	}
+	if last := in.Recency.Buckets[len(in.Recency.Buckets)-1]; last.Hi != 729 {
+		t.Errorf("the last recency bar ends at %d days, want the window's 729", last.Hi)
+	}
 	if total != len(scores) || len(in.Recency.Buckets) > maxRecencyBars {
 		t.Errorf("recency histogram: %d customers in %d bars", total, len(in.Recency.Buckets))
 	}

@@ -155,7 +155,9 @@ func Report(entries []Entry, asof rfm.Instant, days int, outcome Outcome, minEnt
 	rows := make([]Row, 0, len(bySeg))
 	for seg, c := range bySeg {
 		r := Row{Segment: seg, Treated: group(c.treated), Holdout: group(c.held)}
-		r.Enough = r.Treated.Entries >= minEntries && r.Holdout.Entries >= minEntries && minEntries > 0
+		// An arm without entries has no rate, whatever the minimum.
+		need := max(minEntries, 1)
+		r.Enough = r.Treated.Entries >= need && r.Holdout.Entries >= need
 		if !r.Enough {
 			r.Verdict = TooFew
 		} else {

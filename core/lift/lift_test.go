@@ -150,6 +150,16 @@ func TestReport(t *testing.T) {
 	if rows[0].Segment != "harm" || rows[3].Segment != "win" {
 		t.Errorf("rows not sorted by segment: %v", rows)
 	}
+	// Without a minimum every row with both arms shows its difference.
+	for _, r := range Report(es, day(100), 30, BoughtAgain, 0) {
+		if !r.Enough {
+			t.Errorf("%s: too few with no minimum: %+v", r.Segment, r)
+		}
+	}
+	onlyTreated := Report(entries("solo", false, 0, 50, 5), day(100), 30, BoughtAgain, 0)
+	if len(onlyTreated) != 1 || onlyTreated[0].Enough || onlyTreated[0].Verdict != TooFew {
+		t.Errorf("a segment without held-out customers: %+v", onlyTreated)
+	}
 	// Moving up took 40 days: inside a 60-day window, outside a 30-day one.
 	for _, r := range Report(es, day(100), 30, MovedUp, 30) {
 		if r.Treated.Successes != 0 {

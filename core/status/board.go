@@ -37,6 +37,8 @@ type Board struct {
 	// history reads the persisted run history (state.DB.History); nil
 	// when the board has none.
 	history func(n int) ([]state.RunRecord, error)
+	// lookup explains one customer for /customer; nil keeps the page off.
+	lookup CustomerLookup
 }
 
 // totals are the counters metrics expose; they only grow.

@@ -146,6 +146,10 @@ func TestDashboardInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	phoneHeat, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS("#heatmap")))
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Print: an A4 page is about 794 CSS px wide; links to other periods go.
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(794, 1123)); err != nil {
 		t.Fatal(err)
@@ -190,7 +194,8 @@ func TestDashboardInChromium(t *testing.T) {
 	if dir == "" {
 		dir = os.TempDir()
 	}
-	for name, img := range map[string][]byte{"rfmsync-dashboard-1280.png": png, "rfmsync-dashboard-phone.png": phonePNG, "rfmsync-dashboard-print.png": printPNG} {
+	for name, img := range map[string][]byte{"rfmsync-dashboard-1280.png": png, "rfmsync-dashboard-phone.png": phonePNG, "rfmsync-dashboard-print.png": printPNG,
+		"rfmsync-dashboard-phone-heatmap.png": phoneHeat} {
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, img, 0o644); err != nil {
 			t.Errorf("screenshot: %v", err)

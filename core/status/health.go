@@ -86,11 +86,13 @@ func (b *Board) SetPaused(reason string) {
 	b.metrics.SetReadiness(b.readyLocked() == nil, reason != "")
 }
 
-// Readiness judges the daemon now.
+// Readiness judges the daemon now and mirrors the verdict in the metrics.
 func (b *Board) Readiness() Readiness {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	return b.readinessLocked()
+	r := b.readinessLocked()
+	b.metrics.SetReadiness(r.Ready, r.Paused)
+	return r
 }
 
 func (b *Board) readinessLocked() Readiness {

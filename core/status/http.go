@@ -15,7 +15,6 @@ func (b *Board) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		rd := b.Readiness()
-		b.Metrics().SetReadiness(rd.Ready, rd.Paused)
 		if !rd.Ready {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -34,5 +33,6 @@ func (b *Board) Handler() http.Handler {
 		enc.Encode(b.snapshot())
 	})))
 	mux.Handle("GET /{$}", b.protect(http.HandlerFunc(b.servePage)))
+	mux.Handle("GET /customer", b.protect(http.HandlerFunc(b.serveCustomer)))
 	return mux
 }

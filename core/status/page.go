@@ -3,7 +3,6 @@ package status
 import (
 	_ "embed"
 	"fmt"
-	"github.com/rfmsync/rfmsync/core/state"
 	"html/template"
 	"maps"
 	"net/http"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"github.com/rfmsync/rfmsync/core/insight"
+	"github.com/rfmsync/rfmsync/core/rfm"
+	"github.com/rfmsync/rfmsync/core/state"
 	"github.com/rfmsync/rfmsync/core/syncloop"
 )
 
@@ -44,14 +45,18 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 // move matrix (7d, 30d, 90d, 365d or all).
 func (b *Board) servePage(w http.ResponseWriter, r *http.Request) {
 	v := buildPage(b.snapshot(), r.URL.Query().Get("moves"))
+	b.mu.RLock()
+	v.Lookup = b.lookup != nil
+	b.mu.RUnlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := page.Execute(w, v); err != nil {
 		http.Error(w, "render: "+err.Error(), http.StatusInternalServerError)
 	}
 }
 
-// pageView is the dashboard's data, computed from a list of runs (the
-// board's memory today; a persisted history feeds the same builder).
+// pageView is the dashboard's data, computed from lists of runs: the
+// board's memory (full reports) and the persisted history (figures that
+// survive a restart).
 type pageView struct {
 	snapshot
 	Last *Run
@@ -67,6 +72,8 @@ type pageView struct {
 	PeriodMoves moveView
 	Periods     []periodLink
 	Recent      []runRow
+	// Lookup says /customer is on.
+	Lookup bool
 }
 
 // HistoryNewest is the persisted run history, newest first, at most 30.
@@ -157,13 +164,7 @@ func buildPage(s snapshot, period string) pageView {
 			v.EmptyNotes = append(v.EmptyNotes, sc.Notes...)
 		}
 	}
-	var points []sizePoint
-	for _, r := range s.Runs {
-		if r.Report != nil && r.Report.Scored > 0 && !r.Report.DryRun {
-			points = append(points, sizePoint{At: r.Report.AsOf.Time(), Sizes: r.Report.Segments})
-		}
-	}
-	v.SizeSVG = sizesSVG(points, segs)
+	v.SizeSVG = sizesSVG(sizePoints(s), segs)
 	v.LastMoves = newMoveView("Last run ("+rep.AsOf.Time().Format("2006-01-02")+")", rep.Moves, segs)
 	if period == "" {
 		period = "30d"
@@ -177,6 +178,29 @@ func buildPage(s snapshot, period string) pageView {
 	}
 	v.PeriodMoves = periodMoves(s.Runs, rep.AsOf.Time(), d, segs)
 	return v
+}
+
+// sizePoints are the segment sizes of every real scored run: from the
+// persisted history when it holds more of them (it survives restarts),
+// else from the board's memory.
+func sizePoints(s snapshot) []sizePoint {
+	var mem, kept []sizePoint
+	for _, r := range s.Runs {
+		if r.Report != nil && r.Report.Scored > 0 && !r.Report.DryRun {
+			mem = append(mem, sizePoint{At: r.Report.AsOf.Time(), Sizes: r.Report.Segments})
+		}
+	}
+	for _, r := range s.RunHistory {
+		at, err := rfm.ParseInstant(r.AsOf)
+		if err != nil || r.Scored == 0 || len(r.Segments) == 0 {
+			continue
+		}
+		kept = append(kept, sizePoint{At: at.Time(), Sizes: r.Segments})
+	}
+	if len(kept) > len(mem) {
+		return kept
+	}
+	return mem
 }
 
 // periodMoves sums the moves of the real runs in the period ending at end

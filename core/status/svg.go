@@ -121,7 +121,7 @@ func niceTicks(lo, hi float64, n int) []float64 {
 // cell, lines where the main segment changes and each segment's label in
 // its largest cell, with a colour legend.
 func heatSVG(cells []insight.Cell, bins int, segs []insight.Segment) template.HTML {
-	const cell, left, top = 80, 34, 8
+	const cell, left, top = 80, 44, 8
 	legendH := 54
 	w, h := left+bins*cell+8, top+bins*cell+24+legendH
 	d := newSVG(w, h, "heat", "R × F heat map")
@@ -203,7 +203,7 @@ func heatSVG(cells []insight.Cell, bins int, segs []insight.Segment) template.HT
 		d.text(float64(left-8), y+cell/2+4, "end", "tick", fmt.Sprint(i))
 		d.text(x+cell/2, float64(top+bins*cell+14), "middle", "tick", fmt.Sprint(i))
 	}
-	d.text(10, float64(top+bins*cell/2), "middle", "axis", "R")
+	d.text(9, float64(top+bins*cell/2), "middle", "axis", "R")
 	d.text(float64(left+bins*cell/2), float64(top+bins*cell+26), "middle", "axis", "F (frequency score) →")
 	// Colour legend: the shade scale from 0 to the fullest cell.
 	ly := float64(top + bins*cell + 36)

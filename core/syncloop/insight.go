@@ -3,6 +3,7 @@ package syncloop
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rfmsync/rfmsync/core/insight"
@@ -14,15 +15,35 @@ import (
 // distributions, cuts in force) into the report.
 func (r *run) addInsight(scores []rfm.Score) {
 	o := insight.Options{WindowDays: r.WindowDays, Recalibrated: map[rfm.Metric]time.Time{}}
-	for _, m := range []rfm.Metric{rfm.Recency, rfm.Frequency, rfm.Monetary} {
-		// Read only: calibrate stored it; a missing or unreadable record
-		// just leaves the time off the page.
+	for _, m := range []struct {
+		metric rfm.Metric
+		scale  rfm.Scale
+	}{{rfm.Recency, r.Params.R}, {rfm.Frequency, r.Params.F}, {rfm.Monetary, r.Params.M}} {
+		if r.Recalibrate[m.metric] <= 0 || m.scale.Method != rfm.Threshold {
+			continue // configured cuts, or quantiles: nothing was recalibrated
+		}
+		if r.recalibratedNow(m.metric) {
+			o.Recalibrated[m.metric] = r.asof.Time() // also in a dry run, which stores nothing
+			continue
+		}
+		// Read only: calibrate stored it; an unreadable record just leaves
+		// the time off the page.
 		var c calibration
-		if b, err := r.db.Meta("calibration." + string(m)); err == nil && json.Unmarshal(b, &c) == nil {
-			o.Recalibrated[m] = c.At
+		if b, err := r.db.Meta("calibration." + string(m.metric)); err == nil && json.Unmarshal(b, &c) == nil {
+			o.Recalibrated[m.metric] = c.At
 		}
 	}
 	r.rep.Insight = insight.Summarize(scores, r.Params, o)
+}
+
+// recalibratedNow reports whether this run recomputed the metric's cuts.
+func (r *run) recalibratedNow(m rfm.Metric) bool {
+	for _, line := range r.rep.Recalibrated {
+		if strings.HasPrefix(line, string(m)+" cuts ") {
+			return true
+		}
+	}
+	return false
 }
 
 // StoredCuts returns p with the threshold cuts the last recalibration stored

@@ -40,3 +40,31 @@ func TestReportCarriesInsightWithCutsInForce(t *testing.T) {
 		t.Errorf("heat map holds %d of %d", sum, rep.Scored)
 	}
 }
+
+func TestInsightRecalibrationTimeFollowsTheCutsInForce(t *testing.T) {
+	e := newEnv(t)
+	e.opts.Params.F = rfm.Scale{Method: rfm.Threshold, Cuts: []rfm.Money{rfm.MoneyFromInt(1), rfm.MoneyFromInt(2), rfm.MoneyFromInt(3), rfm.MoneyFromInt(4)}}
+	e.opts.Recalibrate = map[rfm.Metric]time.Duration{rfm.Frequency: 24 * time.Hour}
+	first, err := e.run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An hour later the stored cuts are still in force: their time is the first run's.
+	e.crm.Advance(time.Hour)
+	rep, err := e.run(nil)
+	if err != nil || len(rep.Recalibrated) != 0 {
+		t.Fatalf("second run recalibrated %v, err %v", rep.Recalibrated, err)
+	}
+	if at := rep.Insight.Scales[1].Recalibrated; at == nil || !at.Equal(first.AsOf.Time()) {
+		t.Errorf("cuts recalibrated at %v, want the first run's asof %s", at, first.AsOf)
+	}
+	// Recalibration switched off: the configured cuts are in force, with no time.
+	e.opts.Recalibrate = nil
+	rep, err = e.run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := rep.Insight.Scales[1]; f.Recalibrated != nil || strings.Join(f.Cuts, ",") != "1,2,3,4" {
+		t.Errorf("configured cuts shown as %v recalibrated %v", f.Cuts, f.Recalibrated)
+	}
+}

@@ -186,7 +186,7 @@ func (r *run) deletionScan(ctx context.Context, source string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) == 0 && !r.due("deletion_scan."+source, dl.DeletionScanEvery()) {
+	if len(pos) == 0 && !r.due("deletion_scan."+source, dl.DeletionScanEvery()) || r.saveQuota("deletion scan of "+source) {
 		return nil
 	}
 	if err := r.pages(ctx, source, pos, dl.ReadDeletedPage, &posKey); err != nil {
@@ -214,7 +214,7 @@ func (r *run) reread(ctx context.Context, source string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) == 0 && !r.due("reread."+source, rr.RereadEvery()) {
+	if len(pos) == 0 && !r.due("reread."+source, rr.RereadEvery()) || r.saveQuota("order re-read of "+source) {
 		return nil
 	}
 	batch := max(1, rr.RereadBatch())
@@ -313,6 +313,34 @@ func (r *run) due(task string, every time.Duration) bool {
 }
 
 func slack(every time.Duration) time.Duration { return min(every/10, time.Hour) }
+
+// defaultQuotaReserve is the share of the daily allocation kept back from
+// the periodic scans and the repair pass when the connector sets none.
+const defaultQuotaReserve = 0.10
+
+// saveQuota reports whether a due periodic task must wait because less
+// than the reserve of the CRM's daily allocation is left, and says so in
+// the report. The task stays due, so the next run with quota does it; the
+// incremental pull and the writes, which keep the CRM current, go on.
+func (r *run) saveQuota(task string) bool {
+	b, ok := r.conn.(connector.DailyBudget)
+	if !ok {
+		return false
+	}
+	used, limit := b.DailyQuota()
+	if limit <= 0 {
+		return false
+	}
+	reserve := defaultQuotaReserve
+	if qr, ok := r.conn.(connector.QuotaReserver); ok {
+		reserve = qr.QuotaReserve()
+	}
+	if float64(limit-used) >= reserve*float64(limit) {
+		return false
+	}
+	r.rep.QuotaSkipped = append(r.rep.QuotaSkipped, task)
+	return true
+}
 
 // markScansDone records the periodic scans of a source as just done.
 func (r *run) markScansDone(source string) error {

@@ -18,7 +18,7 @@ import (
 // claims more than the CRM holds.
 func (r *run) repair(ctx context.Context) error {
 	fr, ok := r.conn.(connector.FieldReader)
-	if !ok || r.DryRun || !r.due("repair", fr.RepairEvery()) {
+	if !ok || r.DryRun || !r.due("repair", fr.RepairEvery()) || r.saveQuota("repair pass") {
 		return nil
 	}
 	batch := max(1, fr.ReadBatch())

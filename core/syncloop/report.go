@@ -36,6 +36,9 @@ type Report struct {
 	// reason, so an admin can open the records and fix them.
 	SampleSkipped map[rfm.Skip][]string `json:"sample_skipped,omitempty"`
 	Scans         []string              `json:"scans,omitempty"`
+	// QuotaSkipped lists the due scans put off because less than the
+	// reserve of the CRM's daily allocation was left.
+	QuotaSkipped []string `json:"quota_skipped,omitempty"`
 
 	// Recalibrated lists threshold cuts recomputed from the data this run.
 	Recalibrated []string       `json:"recalibrated,omitempty"`
@@ -211,6 +214,9 @@ func (rep *Report) Print(w io.Writer) {
 	}
 	for _, s := range rep.Scans {
 		fmt.Fprintf(w, "ran %s\n", s)
+	}
+	if len(rep.QuotaSkipped) > 0 {
+		fmt.Fprintf(w, "put off to keep the daily API quota's reserve: %s (still due)\n", strings.Join(rep.QuotaSkipped, ", "))
 	}
 	for _, s := range slices.Sorted(maps.Keys(rep.Reread)) {
 		a := rep.Reread[s]

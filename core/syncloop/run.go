@@ -101,6 +101,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if err := r.db.SetMeta(metaInflightAsOf, nil); err != nil {
 			return r.rep, err
 		}
+		// A run that got through logged in: a breaker left by earlier,
+		// since-changed credentials no longer applies.
+		if err := r.db.ResetBreaker(); err != nil {
+			return r.rep, err
+		}
 	}
 	return r.rep, nil
 }
@@ -278,6 +283,9 @@ func (r *run) noteStop(err error) {
 		r.rep.Stopped = "CRM rejected the credentials: check the token or app configuration"
 	case crmerr.AuthRefreshDead:
 		r.rep.Stopped = "the OAuth refresh token is no longer valid: re-authorise the app and update the refresh token"
+	case crmerr.LoginBlocked:
+		r.rep.Stopped = "login blocked: the CRM refused these credentials earlier (" + e.Message +
+			"); rfmsync will not log in again until the credentials in the config change"
 	default:
 		r.rep.Stopped = err.Error()
 	}

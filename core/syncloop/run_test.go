@@ -466,3 +466,37 @@ func TestInterruptedRereadResumes(t *testing.T) {
 		t.Errorf("re-read report %+v, want the one deleted order", rep.Reread)
 	}
 }
+
+// With less than the reserve of the daily allocation left, the due scans
+// and the repair pass wait (and say so) while the pull and writes go on;
+// they run once quota is back.
+func TestLowQuotaPutsOffScans(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.run(nil); err != nil {
+		t.Fatal(err)
+	}
+	e.crm.SetDailyQuota(95, 100)
+	e.crm.PutOrder("new", key(0), t0.Add(-time.Minute), "5", true)
+	e.crm.Advance(time.Hour)
+	calls := e.crm.Calls()
+	rep, err := e.run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.QuotaSkipped) != 3 || len(rep.Scans) != 0 {
+		t.Errorf("quota skipped %v, scans %v; want the deletion scan, re-read and repair put off", rep.QuotaSkipped, rep.Scans)
+	}
+	after := e.crm.Calls()
+	if after["reread"] != calls["reread"] || after["read_fields"] != calls["read_fields"] || rep.Pulled["orders"] == 0 {
+		t.Errorf("calls %v → %v, pulled %v: scans must cost nothing, the pull must run", calls, after, rep.Pulled)
+	}
+	e.crm.SetDailyQuota(10, 100)
+	e.crm.Advance(time.Hour)
+	rep, err = e.run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.QuotaSkipped) != 0 || len(rep.Scans) != 3 {
+		t.Errorf("with quota back: skipped %v, scans %v", rep.QuotaSkipped, rep.Scans)
+	}
+}

@@ -73,6 +73,8 @@ type CRM struct {
 	token int
 	// pinned is the currency the connector pins (connector.CurrencyPinner).
 	pinned string
+	// quotaUsed and quotaLimit are the day's calls the CRM reports.
+	quotaUsed, quotaLimit int64
 	// rejected customers refuse every write with a value-level error.
 	rejected map[connector.CustomerKey]bool
 }
@@ -154,6 +156,14 @@ func (c *CRM) SetRaw(id, closedAt, currency string) {
 		c.seq++
 		o.closedAt, o.currency, o.seq = closedAt, currency, c.seq
 	}
+}
+
+// SetDailyQuota sets the day's calls used and the daily limit the CRM
+// reports (connector.DailyBudget); limit 0 reports none.
+func (c *CRM) SetDailyQuota(used, limit int64) {
+	c.mu.Lock()
+	c.quotaUsed, c.quotaLimit = used, limit
+	c.mu.Unlock()
 }
 
 // PinCurrency makes the connector pin the one currency its orders count in.
@@ -400,6 +410,13 @@ func (m *Connector) ReadDeletedPage(_ context.Context, _ connector.ReadRequest) 
 		}
 	}
 	return page, nil
+}
+
+// DailyQuota implements connector.DailyBudget.
+func (m *Connector) DailyQuota() (used, limit int64) {
+	m.crm.mu.Lock()
+	defer m.crm.mu.Unlock()
+	return m.crm.quotaUsed, m.crm.quotaLimit
 }
 
 // PinnedCurrency implements connector.CurrencyPinner.

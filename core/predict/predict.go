@@ -1,0 +1,113 @@
+// Package predict runs the predictive models inside a sync: it refits them
+// from the orders in state on their own cadence, keeps the parameters
+// versioned in state so runs between refits (and after a restart) score
+// alike, and predicts every customer for the outputs p_alive,
+// expected_orders and predicted_value.
+package predict
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/rfmsync/rfmsync/core/clv"
+	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/rfm"
+	"github.com/rfmsync/rfmsync/core/state"
+)
+
+// unit is the time unit models are fitted in. Predictions do not depend on
+// it (α scales with the unit); weeks keep the numbers readable.
+const unit = clv.Week
+
+// Refit says what Refresh did.
+type Refit struct {
+	// Refitted is true when a new version was fitted and stored.
+	Refitted bool
+	Version  uint64
+	// LogLikelihood is the new fit's BG/NBD log-likelihood.
+	LogLikelihood float64
+	// Shift is the change of each parameter from the previous version
+	// (zero when there was none).
+	Shift clv.Shift
+	// Failed holds why a due refit did not produce a model; the previous
+	// version, if any, stays in use.
+	Failed   string
+	Warnings []string
+}
+
+// Refresh returns the model to score with at now: the stored one, or a new
+// fit of the orders inside w when none is stored or every has passed since
+// the last fit. ok is false when there is no model at all (the first fit
+// failed): the run then writes no prediction outputs.
+func Refresh(db *state.DB, w rfm.Window, now time.Time, every time.Duration) (rec state.ModelRecord, ok bool, r Refit, err error) {
+	rec, ok, err = db.CurrentModel()
+	if err != nil {
+		return rec, false, r, err
+	}
+	if ok && !clv.RefitDue(rec.FittedAt, now, every) {
+		return rec, true, r, nil
+	}
+	cs, err := customers(db, w)
+	if err != nil {
+		return rec, ok, r, err
+	}
+	fit, ferr := clv.FitModel(cs, unit)
+	if ferr != nil {
+		r.Failed = ferr.Error()
+		return rec, ok, r, nil
+	}
+	next := state.ModelRecord{
+		FittedAt: now.UTC(), CalibrationEnd: w.AsOf, Model: fit.Model,
+		Customers: fit.Customers, Repeat: fit.Repeat,
+		LogLikelihood: fit.LogLikelihood, SpendLogLikelihood: fit.SpendLogLikelihood,
+		Warnings: fit.Warnings,
+	}
+	if next.Version, err = db.PutModel(next); err != nil {
+		return rec, ok, r, err
+	}
+	r = Refit{Refitted: true, Version: next.Version, LogLikelihood: fit.LogLikelihood, Warnings: fit.Warnings}
+	if ok {
+		r.Shift = fit.Model.ShiftFrom(rec.Model)
+	}
+	return next, true, r, nil
+}
+
+// Predict applies a stored model to every customer with orders inside w,
+// over horizonDays, rounded as CRM fields carry the values.
+func Predict(db *state.DB, m clv.Model, w rfm.Window, horizonDays int) (map[connector.CustomerKey]clv.Prediction, error) {
+	if m.Unit == "" {
+		return nil, fmt.Errorf("predict: model has no unit")
+	}
+	book := clv.NewBook(clv.Periods{CalibrationEnd: w.AsOf, HoldoutEnd: w.AsOf, Unit: m.Unit})
+	keys := map[string]connector.CustomerKey{}
+	err := db.CustomerOrders(w, func(key connector.CustomerKey, orders []rfm.Order) error {
+		keys[key.String()] = key
+		for _, o := range orders {
+			book.Add(o)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[connector.CustomerKey]clv.Prediction, len(keys))
+	for _, c := range book.Customers() {
+		out[keys[c.Key]] = m.Predict(c, float64(horizonDays)).Rounded()
+	}
+	return out, nil
+}
+
+// customers summarises the orders inside w for a fit, calibrated at w.AsOf.
+func customers(db *state.DB, w rfm.Window) ([]clv.Customer, error) {
+	book := clv.NewBook(clv.Periods{CalibrationEnd: w.AsOf, HoldoutEnd: w.AsOf, Unit: unit})
+	err := db.CustomerOrders(w, func(_ connector.CustomerKey, orders []rfm.Order) error {
+		for _, o := range orders {
+			book.Add(o)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return book.Customers(), nil
+}
