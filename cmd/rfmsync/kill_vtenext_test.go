@@ -20,7 +20,7 @@ import (
 )
 
 // vtenext requests name their operation in the query string.
-func isOp(op string) func(*http.Request) bool {
+func vtenextOp(op string) func(*http.Request) bool {
 	return func(r *http.Request) bool { return r.URL.Query().Get("operation") == op }
 }
 
@@ -35,11 +35,11 @@ func TestKilledVtenextSyncEndsInSameCRMState(t *testing.T) {
 		t.Fatalf("the reference run wrote nothing (%d revises)", writes)
 	}
 	for _, kc := range []killCase{
-		{name: "during the pull", match: isOp("query"), n: 2},
-		{name: "before the second revise", match: isOp("revise"), n: 2, before: true},
-		{name: "after the first revise", match: isOp("revise"), n: 1},
-		{name: "after the fourth revise", match: isOp("revise"), n: 4},
-		{name: "after the last revise", match: isOp("revise"), n: writes},
+		{name: "during the pull", match: vtenextOp("query"), n: 2},
+		{name: "before the second revise", match: vtenextOp("revise"), n: 2, before: true},
+		{name: "after the first revise", match: vtenextOp("revise"), n: 1},
+		{name: "after the fourth revise", match: vtenextOp("revise"), n: 4},
+		{name: "after the last revise", match: vtenextOp("revise"), n: writes},
 	} {
 		t.Run(kc.name, func(t *testing.T) {
 			got, _ := vtenextAfter(t, kc)
@@ -78,7 +78,7 @@ func vtenextAfter(t *testing.T, kc killCase) (map[string]map[string]string, int)
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		hit := false
-		if isOp("revise")(r) {
+		if vtenextOp("revise")(r) {
 			writes++
 		}
 		if kc.match != nil && victim != nil && kc.match(r) {

@@ -46,8 +46,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashicorp/go-cleanhttp"
-
 	"github.com/rfmsync/rfmsync/core/connector"
 	"github.com/rfmsync/rfmsync/core/crmhttp"
 	"github.com/rfmsync/rfmsync/core/outputs"
@@ -101,11 +99,24 @@ func newConnector(o *Options, env connector.Env) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Connector{o: o, now: now, loc: loc, log: log, transport: cleanhttp.DefaultPooledTransport(),
+	timeouts := crmhttp.Timeouts{Attempt: o.hooks.timeout, ResponseHeader: o.hooks.timeout}
+	c := &Connector{o: o, now: now, loc: loc, log: log, transport: crmhttp.NewTransport(timeouts),
 		fields: env.Fields, prefixes: map[string]string{}, checked: map[string]bool{}}
-	breaker := o.hooks.breaker
+	// The breaker core keeps in state stops later runs too; without one
+	// (tests, commands without state) it lasts for this connector.
+	breaker := env.Breaker
+	if o.hooks.breaker != nil {
+		breaker = o.hooks.breaker
+	}
 	if breaker == nil {
 		breaker = &crmhttp.MemoryBreaker{}
+	}
+	var base http.RoundTripper = c.transport
+	if o.hooks.transport != nil {
+		base = o.hooks.transport
+	}
+	if env.WrapTransport != nil {
+		base = env.WrapTransport(base, kindOf)
 	}
 	if c.auth, err = newSessions(c, o.WriteConcurrency, breaker); err != nil {
 		return nil, err
@@ -117,7 +128,7 @@ func newConnector(o *Options, env connector.Env) (*Connector, error) {
 	c.http, err = crmhttp.New(crmhttp.Options{
 		BaseURL:    o.URL,
 		Classifier: classifier(),
-		Timeouts:   crmhttp.Timeouts{Attempt: o.hooks.timeout, ResponseHeader: o.hooks.timeout},
+		Timeouts:   timeouts,
 		Buckets: []crmhttp.Bucket{
 			// One pace for every session's writes (§5.5): no server-side
 			// limit exists, the limit is the server's capacity.
@@ -128,7 +139,7 @@ func newConnector(o *Options, env connector.Env) (*Connector, error) {
 		},
 		Auth:      c.auth,
 		Logger:    log,
-		Transport: c.roundTripper(),
+		Transport: base,
 		Now:       now,
 		Sleep:     o.hooks.sleep,
 	})
@@ -138,11 +149,15 @@ func newConnector(o *Options, env connector.Env) (*Connector, error) {
 	return c, nil
 }
 
-func (c *Connector) roundTripper() http.RoundTripper {
-	if c.o.hooks.transport != nil {
-		return c.o.hooks.transport
+// kindOf names a request's call kind, as Calls does.
+func kindOf(r *http.Request) string {
+	switch op := r.URL.Query().Get("operation"); op {
+	case opChallenge, opLogin:
+		return KindLogin
+	case opQuery, opRevise, opDescribe:
+		return op
 	}
-	return c.transport
+	return KindOther
 }
 
 // Sources implements connector.Reader.

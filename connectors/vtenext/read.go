@@ -93,7 +93,10 @@ func (c *Connector) ReadPage(ctx context.Context, req connector.ReadRequest) (co
 	if err := c.call(ctx, opQuery, url.Values{"query": {q}}, false, &rows); err != nil {
 		return connector.Page{}, fmt.Errorf("read %s: %w", req.Source, err)
 	}
-	page := connector.Page{Done: len(rows) < c.o.PageSize}
+	// Only an empty page ends the pull: a row that fails vtenext's
+	// per-record permission check after the LIMIT makes a page short
+	// without being the last (§4.3).
+	page := connector.Page{Done: len(rows) == 0}
 	seen := make(map[string]bool, len(rows))
 	for _, row := range rows {
 		if id := row["id"]; id != "" && !seen[id] {

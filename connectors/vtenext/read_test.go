@@ -43,6 +43,9 @@ func TestKeysetPullThroughTiesWithExplicitLimits(t *testing.T) {
 		}
 	}
 	// Nothing changed: the next pull is one empty page.
+	if n := s.Count("query"); n != 57/10+2 {
+		t.Errorf("%d queries for 57 rows in pages of 10 (six pages and the empty one)", n)
+	}
 	s.Advance(time.Hour)
 	s.ResetCalls()
 	recs, cursor = readAll(t, c, SourceSalesOrder, cursor, s.Now())
@@ -63,6 +66,22 @@ func TestKeysetPullThroughTiesWithExplicitLimits(t *testing.T) {
 	recs, _ = readAll(t, c, SourceSalesOrder, cursor, s.Now())
 	if len(recs) != 1 || recs[0].OrderID != changed || recs[0].Status == "won" {
 		t.Errorf("after the lag: %+v", recs)
+	}
+}
+
+func TestShortPageIsNotTheEnd(t *testing.T) {
+	s, url := newFake(t, vtenexttest.Options{})
+	acc := s.Create(vtenexttest.Accounts, map[string]string{"accountname": "A"})
+	var ids []string
+	for i := 0; i < 25; i++ {
+		ids = append(ids, order(s, acc, "Delivered", "10", "1"))
+		s.Advance(time.Second)
+	}
+	s.Unreadable(ids[3]) // dropped from the first page after its LIMIT
+	s.Advance(time.Hour)
+	c := build(t, options(t, s, url, map[string]any{"page_size": 10}), nil)
+	if recs, _ := readAll(t, c, SourceSalesOrder, nil, s.Now()); len(recs) != 24 {
+		t.Errorf("one pull read %d of the 24 readable orders", len(recs))
 	}
 }
 
@@ -165,9 +184,16 @@ func TestRereadFindsDeletions(t *testing.T) {
 	for i := 0; i < 7; i++ {
 		ids = append(ids, order(s, acc, "Delivered", "10", "1"))
 	}
+	s.Advance(time.Hour)
+	c := build(t, options(t, s, url, map[string]any{"page_size": 3}), nil)
+	_, cursor := readAll(t, c, SourceSalesOrder, nil, s.Now())
 	s.Delete(ids[1])
 	s.Delete(ids[5])
-	c := build(t, options(t, s, url, map[string]any{"page_size": 3}), nil)
+	// The pull never sees a deletion.
+	if recs, _ := readAll(t, c, SourceSalesOrder, cursor, s.Now().Add(time.Hour)); len(recs) != 0 {
+		t.Errorf("pull after deletions: %+v", recs)
+	}
+	s.ResetCalls()
 	recs, err := c.RereadOrders(context.Background(), SourceSalesOrder, ids)
 	if err != nil {
 		t.Fatal(err)
@@ -184,5 +210,14 @@ func TestRereadFindsDeletions(t *testing.T) {
 	}
 	if n := s.Count("query"); n != 3 {
 		t.Errorf("%d queries for 7 ids in batches of 3", n)
+	}
+	// Restored from the recycle bin: back with a fresh modifiedtime, so the
+	// pull delivers it again.
+	s.Advance(time.Hour)
+	s.Restore(ids[5])
+	s.Advance(time.Minute)
+	recs, _ = readAll(t, c, SourceSalesOrder, cursor, s.Now())
+	if len(recs) != 1 || recs[0].OrderID != ids[5] {
+		t.Errorf("pull after a restore: %+v", recs)
 	}
 }

@@ -89,6 +89,9 @@ func (s *Server) retrieve(id string) (any, *wsError) {
 	if err != nil {
 		return nil, err
 	}
+	if s.unreadable[r.id] {
+		return nil, errf("ACCESS_DENIED", "Permission to read given object is denied")
+	}
 	return s.render(r, nil), nil
 }
 
@@ -96,6 +99,16 @@ func (s *Server) retrieve(id string) (any, *wsError) {
 // bumps modifiedtime) and returns the whole record re-read (§5.1, §5.4):
 // unknown and invisible fields are dropped without a word.
 func (s *Server) revise(element string, now time.Time) (any, *wsError) {
+	return s.save(element, now, false)
+}
+
+// update is the full update (§5.2): fields left out of element are saved
+// empty, and every mandatory field must be present and non-empty.
+func (s *Server) update(element string, now time.Time) (any, *wsError) {
+	return s.save(element, now, true)
+}
+
+func (s *Server) save(element string, now time.Time, full bool) (any, *wsError) {
 	var el map[string]any
 	if json.Unmarshal([]byte(element), &el) != nil || el == nil {
 		return nil, errf("ACCESS_DENIED", "Permission to perform the operation is denied for id")
@@ -109,6 +122,16 @@ func (s *Server) revise(element string, now time.Time) (any, *wsError) {
 		return nil, errf("ACCESS_DENIED", msg)
 	}
 	changes := map[string]string{}
+	if full {
+		for _, f := range r.mod.visible() {
+			if _, given := el[f.Name]; !given && f.Name != "id" && f.UIType != 70 && f.UIType != 4 {
+				if f.Mandatory {
+					return nil, errf("MANDATORY_FIELDS_MISSING", f.Name+" does not have a value")
+				}
+				changes[f.Name] = ""
+			}
+		}
+	}
 	for k, raw := range el {
 		f, vis := r.mod.field(k)
 		if !vis || k == "id" || f.UIType == 70 {

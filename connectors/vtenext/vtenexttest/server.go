@@ -98,6 +98,7 @@ type Server struct {
 	maintenance bool
 	denied      map[int]string // crmid → ACCESS_DENIED message on revise
 	rejected    map[int]bool   // crmid → revise refused as MANDATORY_FIELDS_MISSING
+	unreadable  map[int]bool   // crmid → dropped by the per-record check after LIMIT
 	served      map[string]int
 	logins      int
 	seq         uint64
@@ -151,7 +152,7 @@ func New(o Options) *Server {
 		records: map[int]*record{}, nextID: 1, nextFieldID: 1000, users: map[string]*user{},
 		tokens: map[string]challenge{}, sessions: map[string]*session{}, failures: map[[2]string]int{},
 		locked: map[[2]string]bool{}, ipFailures: map[string]int{}, denied: map[int]string{},
-		rejected: map[int]bool{}, served: map[string]int{}}
+		rejected: map[int]bool{}, unreadable: map[int]bool{}, served: map[string]int{}}
 	for name, key := range o.Users {
 		s.AddUser(name, key, true)
 	}
@@ -341,8 +342,10 @@ func (s *Server) handle(ctx context.Context, op string, get func(string) string,
 		return s.retrieve(get("id"))
 	case "revise":
 		return s.revise(get("element"), now)
+	case "update":
+		return s.update(get("element"), now)
 	}
-	// update, create and delete are registered but not needed by rfmsync.
+	// create and delete are registered but not needed by rfmsync.
 	return nil, errf("OPERATION_NOT_SUPPORTED", "Operation "+op+" is not supported by this fake")
 }
 

@@ -483,3 +483,26 @@ func TestDSTWallTimes(t *testing.T) {
 		t.Errorf("repeated hour: %s then %s", first, second)
 	}
 }
+
+func TestFullUpdateAndShortPages(t *testing.T) {
+	s, c := newTest(t, Options{})
+	acc, so1, so2, _ := seedBook(s)
+	c.login()
+	// update blanks what it is not given and wants every mandatory field.
+	if code, _ := c.fails(http.MethodPost, "update", map[string]string{"element": fmt.Sprintf(`{"id":%q,"email1":"a@b.it"}`, acc)}); code != "MANDATORY_FIELDS_MISSING" {
+		t.Errorf("update without accountname: %s", code)
+	}
+	var rec map[string]string
+	c.ok(http.MethodPost, "update", map[string]string{"element": fmt.Sprintf(`{"id":%q,"accountname":"Bianchi","assigned_user_id":"19x1"}`, acc)}, &rec)
+	if rec["accountname"] != "Bianchi" || rec["email1"] != "" {
+		t.Errorf("full update %v", rec)
+	}
+	// A row dropped after LIMIT makes a short page that is not the last.
+	s.Unreadable(so1)
+	if rows := c.query("SELECT id FROM SalesOrder ORDER BY id LIMIT 0, 1;"); len(rows) != 0 {
+		t.Errorf("page with the unreadable row: %v", rows)
+	}
+	if rows := c.query("SELECT id FROM SalesOrder ORDER BY id LIMIT 1, 1;"); len(rows) != 1 || rows[0]["id"] != so2 {
+		t.Errorf("next page: %v", rows)
+	}
+}

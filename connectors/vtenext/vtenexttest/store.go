@@ -168,6 +168,15 @@ func (s *Server) RejectRevise(id string) {
 	s.rejected[crmidOf(id)] = true
 }
 
+// Unreadable makes a record fail the per-record read permission check
+// that runs after the SQL LIMIT (§4.3): a page holding it comes back short
+// without being the last, and retrieve refuses it.
+func (s *Server) Unreadable(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.unreadable[crmidOf(id)] = true
+}
+
 func (s *Server) mustRecord(id string) *record {
 	r, ok := s.records[crmidOf(id)]
 	if !ok {

@@ -410,7 +410,9 @@ func (s *Server) query(q string) (any, *wsError) {
 	rows = rows[start:min(len(rows), start+max(limit, 0))]
 	out := make([]map[string]string, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, s.render(r, names))
+		if !s.unreadable[r.id] {
+			out = append(out, s.render(r, names))
+		}
 	}
 	return out, nil
 }
