@@ -243,23 +243,63 @@ func newWorker(id, n int, idx [5]int, w rfm.Window, seed maphash.Seed) *worker {
 }
 
 // chunk processes every record of b.
-func (wk *worker) chunk(b []byte) { forEachRecord(b, wk.quoted, wk.fields, wk.row) }
+func (wk *worker) chunk(b []byte) { forEachRecord(b, wk.quoted, wk) }
 
-// row counts and folds one record if its customer is this worker's.
-func (wk *worker) row(f []string) {
-	if len(f) < len(wk.fields) {
-		if wk.id == 0 {
-			wk.rows++
-			wk.skip(SkipMalformed)
-		}
+// line takes a quote-free record: it splits the fields up to the customer,
+// and the rest only when the customer is this worker's.
+func (wk *worker) line(b []byte) {
+	c := wk.idx[1]
+	f := wk.fields
+	n, rest, more := splitFields(b, f[:c+1])
+	if n <= c {
+		wk.noCustomerField()
 		return
 	}
-	cust := strings.TrimSpace(f[wk.idx[1]])
+	h, cust, mine := wk.owner(f[c])
+	if !mine {
+		return
+	}
+	if more && n < len(f) {
+		m, _, _ := splitFields(rest, f[n:])
+		n += m
+	}
+	wk.fold(f[:n], h, cust)
+}
+
+// record takes the fields of a record that held a quote.
+func (wk *worker) record(f []string) {
+	c := wk.idx[1]
+	if len(f) <= c {
+		wk.noCustomerField()
+		return
+	}
+	if h, cust, mine := wk.owner(f[c]); mine {
+		wk.fold(f, h, cust)
+	}
+}
+
+// noCustomerField counts a row too short to name a customer: worker 0 does.
+func (wk *worker) noCustomerField() {
+	if wk.id == 0 {
+		wk.rows++
+		wk.skip(SkipMalformed)
+	}
+}
+
+// owner hashes the trimmed customer id and says whether it is this worker's.
+func (wk *worker) owner(field string) (uint64, string, bool) {
+	cust := strings.TrimSpace(field)
 	h := maphash.String(wk.seed, cust)
-	if wk.n > 1 && int((h>>32)*uint64(wk.n)>>32) != wk.id {
+	return h, cust, wk.n == 1 || int((h>>32)*uint64(wk.n)>>32) == wk.id
+}
+
+// fold counts one row of this worker's and folds it into its customer.
+func (wk *worker) fold(f []string, h uint64, cust string) {
+	wk.rows++
+	if len(f) < len(wk.fields) {
+		wk.skip(SkipMalformed)
 		return
 	}
-	wk.rows++
 	o, skip := rfm.ParseOrder(rfm.RawOrder{
 		OrderID: f[wk.idx[0]], CustomerID: f[wk.idx[1]], ClosedAt: f[wk.idx[2]], Amount: f[wk.idx[3]], Status: f[wk.idx[4]],
 	})

@@ -96,11 +96,18 @@ func completeRecords(b []byte, atEOF bool) int {
 	}
 }
 
-// forEachRecord calls fn with the fields of every record in b, which holds
-// whole records. A quote-free line is split in place into at most
-// len(fields) fields (the strings alias b); a record holding a quote is
-// parsed by q, every field. Empty lines are no records.
-func forEachRecord(b []byte, q *quotedReader, fields []string, fn func([]string)) {
+// recordSink takes the records of a chunk: a quote-free line (terminator
+// removed, never empty) to split in place, or the fields of a record that
+// holds a quote.
+type recordSink interface {
+	line(b []byte)
+	record(fields []string)
+}
+
+// forEachRecord hands every record of b, which holds whole records, to
+// sink: quote-free lines as bytes, records holding a quote parsed by q.
+// Empty lines are no records.
+func forEachRecord(b []byte, q *quotedReader, sink recordSink) {
 	quote := bytes.IndexByte(b, '"')
 	if quote < 0 {
 		quote = len(b)
@@ -118,7 +125,7 @@ func forEachRecord(b []byte, q *quotedReader, fields []string, fn func([]string)
 				// record it cannot read is malformed all the same.
 				rec = nil
 			}
-			fn(rec)
+			sink.record(rec)
 			pos += n
 			if quote < pos {
 				if quote = bytes.IndexByte(b[pos:], '"'); quote < 0 {
@@ -131,10 +138,9 @@ func forEachRecord(b []byte, q *quotedReader, fields []string, fn func([]string)
 		}
 		line := trimEOL(b[pos:end])
 		pos = end
-		if len(line) == 0 {
-			continue
+		if len(line) > 0 {
+			sink.line(line)
 		}
-		fn(fields[:splitLine(line, fields)])
 	}
 }
 
@@ -149,20 +155,21 @@ func trimEOL(line []byte) []byte {
 	return line
 }
 
-// splitLine fills fields with the first len(fields) comma-separated fields
-// of a quote-free line (terminator already removed) and returns how many
-// it found. The strings alias line: valid only while line's bytes are.
-func splitLine(line []byte, fields []string) int {
+// splitFields fills fields with the comma-separated fields at the start of
+// a quote-free line (terminator removed) and returns how many it filled,
+// and, when fields ran out before the line did, the rest after the last
+// comma cut (more). The strings alias line: valid only while its bytes are.
+func splitFields(line []byte, fields []string) (n int, rest []byte, more bool) {
 	for k := range fields {
 		i := bytes.IndexByte(line, ',')
 		if i < 0 {
 			fields[k] = bytesString(line)
-			return k + 1
+			return k + 1, nil, false
 		}
 		fields[k] = bytesString(line[:i])
 		line = line[i+1:]
 	}
-	return len(fields)
+	return len(fields), line, true
 }
 
 // bytesString views b as a string without copying; b must not change while

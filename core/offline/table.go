@@ -8,52 +8,78 @@ import (
 	"github.com/rfmsync/rfmsync/core/rfm"
 )
 
-// table is one worker's customers: an open-addressing index over dense
-// slices, keyed by the hash the worker already computed to pick the owner,
+// table is one worker's customers: an open-addressing index over a dense
+// slice, keyed by the hash the worker already computed to pick the owner,
 // so a row costs one hash and usually one probe. Keys are copied once, into
-// a shared arena, when a customer is first seen.
+// a shared arena, when a customer is first seen; a short key is also kept
+// inline, so a lookup reads the slot and the entry and nothing else.
 type table struct {
-	slots  []int32 // customer index + 1; 0 is empty
-	hashes []uint64
-	keys   []string
-	aggs   []rfm.Aggregate
-	arena  []byte
+	// slots hold the high half of a customer's hash and its index + 1 (0:
+	// empty), so most probes that miss never touch the customer's entry.
+	slots   []uint64
+	hashes  []uint64
+	entries []entry
+	arena   []byte
 }
 
-const arenaChunk = 64 << 10
+type entry struct {
+	key  string
+	head [inlineKey]byte // the key's first bytes, enough for most ids
+	agg  rfm.Aggregate
+}
+
+const (
+	arenaChunk = 64 << 10
+	inlineKey  = 16
+)
+
+// is reports whether e's key is key.
+func (e *entry) is(key string) bool {
+	if len(key) != len(e.key) {
+		return false
+	}
+	if len(key) <= inlineKey {
+		return string(e.head[:len(key)]) == key
+	}
+	return e.key == key
+}
 
 // get returns the aggregate of key (whose hash is h), adding the customer
 // when it is new.
 func (t *table) get(h uint64, key string) *rfm.Aggregate {
-	if 2*(len(t.keys)+1) > len(t.slots) {
+	if 2*(len(t.entries)+1) > len(t.slots) {
 		t.grow()
 	}
 	mask := uint64(len(t.slots) - 1)
+	tag := h &^ 0xffffffff
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := t.slots[i]
 		if s == 0 {
-			t.slots[i] = int32(len(t.keys) + 1)
+			t.slots[i] = tag | uint64(len(t.entries)+1)
 			t.hashes = append(t.hashes, h)
-			t.keys = append(t.keys, t.intern(key))
-			t.aggs = append(t.aggs, rfm.Aggregate{})
-			return &t.aggs[len(t.aggs)-1]
+			e := entry{key: t.intern(key)}
+			copy(e.head[:], key)
+			t.entries = append(t.entries, e)
+			return &t.entries[len(t.entries)-1].agg
 		}
-		if t.hashes[s-1] == h && t.keys[s-1] == key {
-			return &t.aggs[s-1]
+		if s&^0xffffffff == tag {
+			if e := &t.entries[uint32(s)-1]; e.is(key) {
+				return &e.agg
+			}
 		}
 	}
 }
 
 func (t *table) grow() {
 	n := max(1024, 2*len(t.slots))
-	t.slots = make([]int32, n)
+	t.slots = make([]uint64, n)
 	mask := uint64(n - 1)
 	for k, h := range t.hashes {
 		i := h & mask
 		for t.slots[i] != 0 {
 			i = (i + 1) & mask
 		}
-		t.slots[i] = int32(k + 1)
+		t.slots[i] = h&^0xffffffff | uint64(k+1)
 	}
 }
 
@@ -73,14 +99,14 @@ func (t *table) intern(key string) string {
 
 // sorted returns the customers in key byte order.
 func (t *table) sorted() []rfm.Customer {
-	perm := make([]int32, len(t.keys))
+	perm := make([]int32, len(t.entries))
 	for i := range perm {
 		perm[i] = int32(i)
 	}
-	slices.SortFunc(perm, func(a, b int32) int { return strings.Compare(t.keys[a], t.keys[b]) })
+	slices.SortFunc(perm, func(a, b int32) int { return strings.Compare(t.entries[a].key, t.entries[b].key) })
 	out := make([]rfm.Customer, len(perm))
 	for k, i := range perm {
-		out[k] = rfm.Customer{Key: t.keys[i], Agg: t.aggs[i]}
+		out[k] = rfm.Customer{Key: t.entries[i].key, Agg: t.entries[i].agg}
 	}
 	return out
 }

@@ -258,6 +258,44 @@ func ParseAmount(s string) (Money, error) {
 	if (intPart == "" && frac == "") || (!hasDot && intPart == "") || !allDigits(intPart) || !allDigits(frac) {
 		return Money{}, errAmountSyntax
 	}
+	// Half away from zero: the magnitude rounds up when the 7th decimal is 5 or more.
+	roundUp := len(frac) > 6 && frac[6] >= '5'
+	if len(intPart) <= maxFastIntDigits {
+		return parseMicros64(neg, intPart, frac, roundUp), nil
+	}
+	return parseWide(neg, intPart, frac, roundUp), nil
+}
+
+// maxFastIntDigits bounds the whole-unit digits parseMicros64 takes:
+// (10¹² − 1)·10⁶ + 999,999 + 1 micro-units fit an int64.
+const maxFastIntDigits = 12
+
+// parseMicros64 is ParseAmount's common path, for amounts whose micro-units
+// fit 64 bits: the same value as parseWide, in one machine word.
+func parseMicros64(neg bool, intPart, frac string, roundUp bool) Money {
+	var v uint64
+	for i := 0; i < len(intPart); i++ {
+		v = v*10 + uint64(intPart[i]-'0')
+	}
+	for i := range 6 {
+		v *= 10
+		if i < len(frac) {
+			v += uint64(frac[i] - '0')
+		}
+	}
+	if roundUp {
+		v++
+	}
+	n := int64(v)
+	if neg {
+		n = -n
+	}
+	return MoneyFromMicros(n)
+}
+
+// parseWide is ParseAmount's exact path for any magnitude: 128 bits, then
+// a big.Int beyond.
+func parseWide(neg bool, intPart, frac string, roundUp bool) Money {
 	var hi, lo uint64
 	push := func(d byte) bool {
 		// (hi, lo) = (hi, lo)*10 + d, failing on overflow past 127 bits.
@@ -272,8 +310,6 @@ func ParseAmount(s string) (Money, error) {
 		hi, lo = nh, l
 		return true
 	}
-	// Half away from zero: the magnitude rounds up when the 7th decimal is 5 or more.
-	roundUp := len(frac) > 6 && frac[6] >= '5'
 	fits := true
 	for i := 0; fits && i < len(intPart); i++ {
 		fits = push(intPart[i] - '0')
@@ -292,13 +328,13 @@ func ParseAmount(s string) (Money, error) {
 		fits = hi>>63 == 0
 	}
 	if !fits {
-		return parseBig(neg, intPart, frac, roundUp), nil
+		return parseBig(neg, intPart, frac, roundUp)
 	}
 	m := Money{hi: int64(hi), lo: lo}
 	if neg {
 		m = m.Neg()
 	}
-	return m, nil
+	return m
 }
 
 // parseBig is ParseAmount's path for magnitudes beyond 128 bits.

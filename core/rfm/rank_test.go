@@ -209,3 +209,33 @@ func TestScoreAllMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+func TestParseAmountFastPathMatchesWide(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 1))
+	digits := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('0' + rng.IntN(10))
+			if rng.IntN(4) == 0 {
+				b[i] = "09"[rng.IntN(2)] // runs of nines and zeros carry and round
+			}
+		}
+		return string(b)
+	}
+	cases := [][2]string{{"999999999999", "9999999"}, {"999999999999", "9999995"}, {"0", "0000005"}, {"", "0000004999"}, {"000000000000", ""}}
+	for range 20000 {
+		cases = append(cases, [2]string{digits(rng.IntN(maxFastIntDigits + 1)), digits(rng.IntN(10))})
+	}
+	for _, c := range cases {
+		if c[0] == "" && c[1] == "" {
+			continue
+		}
+		roundUp := len(c[1]) > 6 && c[1][6] >= '5'
+		for _, neg := range []bool{false, true} {
+			fast, wide := parseMicros64(neg, c[0], c[1], roundUp), parseWide(neg, c[0], c[1], roundUp)
+			if fast != wide {
+				t.Fatalf("%v %q.%q: fast %v (%+v), wide %v (%+v)", neg, c[0], c[1], fast, fast, wide, wide)
+			}
+		}
+	}
+}

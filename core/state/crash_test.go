@@ -16,6 +16,10 @@ import (
 // crashChildEnv names the state file a child process writes to until killed.
 const crashChildEnv = "RFMSYNC_STATE_CRASH_CHILD"
 
+// crashBatchEnv, when set, makes the child commit through a PageWriter,
+// several pages a transaction.
+const crashBatchEnv = "RFMSYNC_STATE_CRASH_BATCH"
+
 func TestMain(m *testing.M) {
 	if path := os.Getenv(crashChildEnv); path != "" {
 		os.Exit(crashChild(path))
@@ -69,13 +73,28 @@ func crashChild(path string) int {
 		return 2
 	}
 	p, _ := strconv.Atoi(string(c))
+	var pw *PageWriter
+	if os.Getenv(crashBatchEnv) != "" {
+		pw = db.NewPageWriter("deals", Batch{MaxChanges: 1000, MaxAge: time.Hour})
+	}
 	for {
 		p++
-		if _, err := db.ApplyPage("deals", crashPage(p), []byte(strconv.Itoa(p))); err != nil {
+		if pw == nil {
+			if _, err := db.ApplyPage("deals", crashPage(p), []byte(strconv.Itoa(p))); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 2
+			}
+			fmt.Println(p)
+			continue
+		}
+		a, err := pw.Add(crashPage(p), []byte(strconv.Itoa(p)))
+		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 2
 		}
-		fmt.Println(p)
+		if a.Inserted+a.Updated+a.Unchanged+a.Deleted+a.Moved > 0 { // committed up to page p
+			fmt.Println(p)
+		}
 	}
 }
 
@@ -83,6 +102,12 @@ func crashChild(path string) int {
 // while it commits pages, several times over the same file, and checks after
 // each kill that the file holds exactly the pages up to its cursor.
 func TestKillAtAnyMomentLeavesConsistentState(t *testing.T) {
+	t.Run("ApplyPage", func(t *testing.T) { killRounds(t, "") })
+	t.Run("PageWriter", func(t *testing.T) { killRounds(t, "1") })
+}
+
+// killRounds runs the kill test; batch sets crashBatchEnv in the child.
+func killRounds(t *testing.T, batch string) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("kill delay seed %d", seed)
@@ -90,7 +115,7 @@ func TestKillAtAnyMomentLeavesConsistentState(t *testing.T) {
 	pages := 0
 	for round := range 10 {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), crashChildEnv+"="+path)
+		cmd.Env = append(os.Environ(), crashChildEnv+"="+path, crashBatchEnv+"="+batch)
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		out, err := cmd.StdoutPipe()

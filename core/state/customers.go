@@ -1,7 +1,6 @@
 package state
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -38,16 +37,13 @@ var errInconsistent = errors.New("state is inconsistent (reset the source to re-
 func (db *DB) Customers(w rfm.Window, fn func(key connector.CustomerKey, agg rfm.Aggregate) error) error {
 	return db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketCustomers).Cursor()
-		var typ string // customer types are few: reuse the string
+		types := interner{} // customer types are few
+		var ids keyArena
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			i := bytes.IndexByte(k, 0)
-			if i < 0 {
-				return fmt.Errorf("customer key %q: %w", k, errCorrupt)
+			key, err := parseCustomerKeyWith(k, types, &ids)
+			if err != nil {
+				return err
 			}
-			if string(k[:i]) != typ {
-				typ = string(k[:i])
-			}
-			key := connector.CustomerKey{Type: typ, ID: string(k[i+1:])}
 			var agg rfm.Aggregate
 			if err := fold(v, w, &agg); err != nil {
 				return fmt.Errorf("customer %q: %w", key, err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/rfmsync/rfmsync/core/connector"
 	"github.com/rfmsync/rfmsync/core/rfm"
@@ -42,11 +43,23 @@ func customerKey(k connector.CustomerKey) ([]byte, error) {
 
 // parseCustomerKey decodes a key written by customerKey.
 func parseCustomerKey(b []byte) (connector.CustomerKey, error) {
+	return parseCustomerKeyWith(b, nil, nil)
+}
+
+// parseCustomerKeyWith decodes a key, the type through types and the id
+// into ids (nil: plain allocations).
+func parseCustomerKeyWith(b []byte, types interner, ids *keyArena) (connector.CustomerKey, error) {
 	i := bytes.IndexByte(b, 0)
 	if i < 0 {
 		return connector.CustomerKey{}, fmt.Errorf("customer key %q: %w", b, errCorrupt)
 	}
-	return connector.CustomerKey{Type: string(b[:i]), ID: string(b[i+1:])}, nil
+	k := connector.CustomerKey{Type: types.string(b[:i])}
+	if ids != nil {
+		k.ID = ids.string(b[i+1:])
+	} else {
+		k.ID = string(b[i+1:])
+	}
+	return k, nil
 }
 
 func appendString(b []byte, s string) []byte {
@@ -156,4 +169,46 @@ func (d *decoder) done() error {
 		return errCorrupt
 	}
 	return nil
+}
+
+// interner shares the strings a scan decodes over and over (field names,
+// segment ids, scores), so a scan of a million records allocates each once.
+// It stops growing at a bound, so unique values (sums, dates) cost no more
+// than without it.
+type interner map[string]string
+
+const (
+	internMaxEntries = 4096
+	internMaxLen     = 32
+)
+
+func (in interner) string(b []byte) string {
+	if in == nil || len(b) > internMaxLen {
+		return string(b)
+	}
+	if s, ok := in[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(in) < internMaxEntries {
+		in[s] = s
+	}
+	return s
+}
+
+// keyArena holds the customer ids a scan returns in a few large blocks
+// instead of one allocation each. Blocks are never reallocated, so the
+// strings stay valid.
+type keyArena struct{ block []byte }
+
+func (a *keyArena) string(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(a.block)+len(b) > cap(a.block) {
+		a.block = make([]byte, 0, max(64<<10, len(b)))
+	}
+	start := len(a.block)
+	a.block = append(a.block, b...)
+	return unsafe.String(&a.block[start], len(b))
 }

@@ -75,27 +75,9 @@ func (db *DB) ApplyPage(source string, changes []Change, cursor []byte) (Applied
 	var a Applied
 	var touched []connector.CustomerKey
 	err := db.update(func(tx *bolt.Tx) error {
-		a = Applied{}
-		facts, err := tx.Bucket(bucketFacts).CreateBucketIfNotExists([]byte(source))
-		if err != nil {
-			return fmt.Errorf("facts bucket of %q: %w", source, err)
-		}
-		p := newPatch(tx.Bucket(bucketCustomers))
-		for i := range changes {
-			if err := applyChange(facts, p, source, &changes[i], &a); err != nil {
-				return fmt.Errorf("apply %q page, change %d (order %q): %w", source, i, changes[i].OrderID, err)
-			}
-		}
-		if touched, err = p.flush(); err != nil {
-			return fmt.Errorf("apply %q page: %w", source, err)
-		}
-		if cursor != nil {
-			v := append([]byte{valueV1}, cursor...)
-			if err := tx.Bucket(bucketCursors).Put([]byte(source), v); err != nil {
-				return fmt.Errorf("store %q cursor: %w", source, err)
-			}
-		}
-		return nil
+		var err error
+		a, touched, err = applyPageTx(tx, source, changes, cursor)
+		return err
 	})
 	if err != nil {
 		return Applied{}, err

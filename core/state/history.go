@@ -60,7 +60,7 @@ func (db *DB) AppendRun(r RunRecord, keep int) error {
 	if err != nil {
 		return fmt.Errorf("encode run record: %w", err)
 	}
-	err = db.bolt.Update(func(tx *bolt.Tx) error {
+	err = db.update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketHistory)
 		if err != nil {
 			return err
@@ -97,7 +97,7 @@ func (db *DB) AppendRun(r RunRecord, keep int) error {
 // record that does not decode is skipped rather than hiding the others.
 func (db *DB) History(n int) ([]RunRecord, error) {
 	var out []RunRecord
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketHistory)
 		if b == nil {
 			return nil
@@ -122,7 +122,7 @@ func (db *DB) History(n int) ([]RunRecord, error) {
 
 // Ping checks that the file can still be read, for readiness.
 func (db *DB) Ping() error {
-	if err := db.bolt.View(func(tx *bolt.Tx) error {
+	if err := db.view(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketMeta) == nil {
 			return fmt.Errorf("bucket %q is missing", bucketMeta)
 		}

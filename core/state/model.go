@@ -51,7 +51,7 @@ type storedModel struct {
 // older than the last KeepModels.
 func (db *DB) PutModel(r ModelRecord) (uint64, error) {
 	var version uint64
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketModels)
 		if err != nil {
 			return err
@@ -96,7 +96,7 @@ func (db *DB) CurrentModel() (ModelRecord, bool, error) {
 // Models returns up to limit stored models, newest first.
 func (db *DB) Models(limit int) ([]ModelRecord, error) {
 	var out []ModelRecord
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketModels)
 		if b == nil {
 			return nil

@@ -16,7 +16,7 @@ import (
 // rather than an aggregate. fn runs inside a read transaction (see the
 // package comment) and must not keep orders after it returns.
 func (db *DB) CustomerOrders(w rfm.Window, fn func(key connector.CustomerKey, orders []rfm.Order) error) error {
-	return db.bolt.View(func(tx *bolt.Tx) error {
+	return db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketCustomers).Cursor()
 		var orders []rfm.Order
 		for k, v := c.First(); k != nil; k, v = c.Next() {

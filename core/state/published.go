@@ -54,13 +54,15 @@ func (db *DB) Published(key connector.CustomerKey) (Published, bool, error) {
 // ForEachPublished calls fn for every customer with published values, in key
 // order. fn runs inside a read transaction: see the package comment.
 func (db *DB) ForEachPublished(fn func(key connector.CustomerKey, p Published) error) error {
+	in := interner{}
+	var ids keyArena
 	return db.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketPublished).ForEach(func(k, v []byte) error {
-			key, err := parseCustomerKey(k)
+			key, err := parseCustomerKeyWith(k, in, &ids)
 			if err != nil {
 				return err
 			}
-			p, err := decodePublished(v)
+			p, err := decodePublishedWith(v, in)
 			if err != nil {
 				return fmt.Errorf("published %q: %w", key, err)
 			}
@@ -122,12 +124,15 @@ func encodePublished(p *Published) []byte {
 	return binary.AppendVarint(b, int64(p.GoneAt))
 }
 
-func decodePublished(v []byte) (Published, error) {
+func decodePublished(v []byte) (Published, error) { return decodePublishedWith(v, nil) }
+
+// decodePublishedWith decodes with in sharing repeated strings (nil: none).
+func decodePublishedWith(v []byte, in interner) (Published, error) {
 	d := decoder{b: v}
 	d.version()
 	var p Published
-	p.Segment = d.string()
-	p.PreviousSegment = d.string()
+	p.Segment = in.string(d.raw())
+	p.PreviousSegment = in.string(d.raw())
 	p.SegmentChangedAt = rfm.Instant(d.varint())
 	n := d.uvarint()
 	if n > uint64(len(v)) {
@@ -137,8 +142,8 @@ func decodePublished(v []byte) (Published, error) {
 		p.Fields = make(map[string]string, n)
 	}
 	for ; n > 0 && !d.bad; n-- {
-		k := d.string()
-		p.Fields[k] = d.string()
+		k := in.string(d.raw())
+		p.Fields[k] = in.string(d.raw())
 	}
 	p.GoneAt = rfm.Instant(d.varint())
 	if err := d.done(); err != nil {

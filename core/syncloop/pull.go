@@ -108,11 +108,26 @@ func (r *run) pull(ctx context.Context, source string) error {
 }
 
 // pages runs the paging loop, reading each page after the previous page's
-// cursor. A pull (scanKey nil) stores that cursor with the page's facts; a
-// scan leaves the source's cursor alone and keeps its own position under
-// scanKey, so an interrupted scan resumes where it stopped.
-func (r *run) pages(ctx context.Context, source string, cursor []byte, read pageReader, scanKey *string) error {
+// cursor. A pull (scanKey nil) stores that cursor with the page's facts;
+// pages are committed a few at a time (state.PageWriter), each with its
+// cursor, and all of them before pages returns, whether the loop finished
+// or not. A scan leaves the source's cursor alone and keeps its own
+// position under scanKey; it commits every page before storing the
+// position, so an interrupted scan resumes after what it applied.
+func (r *run) pages(ctx context.Context, source string, cursor []byte, read pageReader, scanKey *string) (err error) {
 	seen := cursorSet{}
+	batch := state.Batch{}
+	if scanKey != nil {
+		batch.MaxChanges = 1 // every page committed, then its position
+	}
+	pw := r.db.NewPageWriter(source, batch)
+	defer func() {
+		applied, ferr := pw.Flush()
+		r.rep.addApplied(source, 0, applied)
+		if ferr != nil && err == nil {
+			err = fmt.Errorf("apply %s page: %w", source, ferr)
+		}
+	}()
 	for n := 0; ; n++ {
 		if n == maxPagesPerSource {
 			return fmt.Errorf("%s: connector returned %d pages without finishing", source, n)
@@ -145,9 +160,9 @@ func (r *run) pages(ctx context.Context, source string, cursor []byte, read page
 		next := page.Cursor
 		stored := next
 		if scanKey != nil {
-			stored = nil // ApplyPage keeps the source's cursor
+			stored = nil // the writer keeps the source's cursor
 		}
-		applied, err := r.db.ApplyPage(source, changes, stored)
+		applied, err := pw.Add(changes, stored)
 		if err != nil {
 			return fmt.Errorf("apply %s page: %w", source, err)
 		}
