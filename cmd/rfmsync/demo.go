@@ -56,7 +56,7 @@ fields:
 `
 
 func runDemo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("demo", "[--contacts N] [--deals N] [--state-dir DIR] [--listen ADDR] [--serve]", stdout, stderr)
+	fs := newFlags("demo", "[--crm hubspot|vtenext] [--contacts N] [--deals N] [--state-dir DIR] [--listen ADDR] [--serve]", stdout, stderr)
 	contacts := fs.Int("contacts", 3000, "contacts in the generated base")
 	deals := fs.Int("deals", 9000, "deals over three years")
 	dir := fs.String("state-dir", "", "keep the state file here (default: a temporary directory; with --serve, where the config file is written)")
