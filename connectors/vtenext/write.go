@@ -15,7 +15,6 @@ import (
 
 // outcome is what writing one record came to.
 type outcome struct {
-	done     bool
 	accepted bool
 	notFound bool
 	rejected string
@@ -108,11 +107,11 @@ func (c *Connector) writeOne(ctx context.Context, u connector.Update) outcome {
 	}
 	body, err := json.Marshal(el)
 	if err != nil {
-		return outcome{done: true, calls: 0, err: err}
+		return outcome{err: err}
 	}
 	var rec map[string]any
 	err = c.call(ctx, opRevise, url.Values{"element": {string(body)}}, false, &rec)
-	o := outcome{done: true, calls: 1}
+	o := outcome{calls: 1}
 	if err == nil {
 		for f, want := range u.Fields {
 			raw, ok := rec[f]
@@ -123,7 +122,8 @@ func (c *Connector) writeOne(ctx context.Context, u connector.Update) outcome {
 					f, u.Key.Type, u.Key.ID, c.o.Username, c.outputKey(u.Key.Type, f))}
 				return o
 			}
-			got := c.fromCRM(u.Key.Type, f, fmt.Sprint(raw))
+			text, _ := raw.(string) // every value is a string (§4.4); anything else reads as empty
+			got := c.fromCRM(u.Key.Type, f, text)
 			if !outputs.Equal(kinds[f], got, want) {
 				o.rejected = fmt.Sprintf("field %s stored %q for %q", f, got, want)
 				o.err = &crmerr.Error{Class: crmerr.Validation, Code: "FIELD_MISMATCH", Message: fmt.Sprintf(
