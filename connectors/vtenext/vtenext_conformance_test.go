@@ -16,11 +16,15 @@ import (
 )
 
 // conformanceFake adapts vtenexttest to the conformance suite: sales
-// orders by createdtime (server wall time in Europe/Rome) attributed to
-// Accounts through account_id, RFM values in cf_ fields an admin created
-// in the Layout Editor, a third of the orders in US dollars.
+// orders or invoices by createdtime (server wall time in Europe/Rome),
+// attributed to Accounts (account_id) or Contacts (contact_id), RFM values
+// in cf_ fields an admin created on that module, named per customer type,
+// a third of the documents in US dollars, refunds on invoices entered as
+// credit invoices.
 type conformanceFake struct {
 	s      *vtenexttest.Server
+	source string // salesorder or invoice
+	object string // Accounts or Contacts
 	url    string
 	fields outputs.FieldMap
 	specs  []outputs.FieldSpec
@@ -28,15 +32,16 @@ type conformanceFake struct {
 	n      int
 }
 
-func newConformanceFake(t *testing.T) *conformanceFake {
+func newConformanceFake(t *testing.T, source, object string) *conformanceFake {
 	s, url := newFake(t, vtenexttest.Options{})
-	f := &conformanceFake{s: s, url: url, fields: outputs.FieldMap{}}
+	f := &conformanceFake{s: s, source: source, object: object, url: url, fields: outputs.FieldMap{}}
 	// The map's outputs with their Layout Editor types; R keeps three
 	// decimals so "4.000" must read back as 4.
 	add := func(out string, spec vtenexttest.FieldSpec) {
 		o, _ := outputs.Lookup(out)
 		spec.Label = o.Label
-		f.fields[out] = outputs.Named(s.AddField(vtenexttest.Accounts, spec))
+		// Named for the object's type only, as cf_ names differ per module.
+		f.fields[out] = outputs.FieldName{ByType: map[string]string{object: s.AddField(object, spec)}}
 	}
 	number := func(d int) vtenexttest.FieldSpec {
 		return vtenexttest.FieldSpec{Type: vtenexttest.TypeDouble, Decimals: d}
@@ -66,20 +71,26 @@ func (f *conformanceFake) connector(t testing.TB) *Connector {
 		// suite's runs are 15 minutes apart, so deletions and hand edits
 		// must be found by the next run.
 		"page_size": 20, "write_batch": 5, "reconcile_every": "1m", "repair_every": "1m",
+		"object": f.object, "sources": []any{f.source},
+		// Invoices by their creation time: the suite's orders close at a second.
+		"invoice": map[string]any{"date_field": "createdtime"},
 	})
 	return build(t, o, f.specs)
 }
 
 func (f *conformanceFake) NewConnector(t testing.TB) connector.Connector { return f.connector(t) }
-func (f *conformanceFake) CustomerType() string                          { return vtenexttest.Accounts }
+func (f *conformanceFake) CustomerType() string                          { return f.object }
 
 func (f *conformanceFake) NewCustomer(testing.TB) connector.CustomerKey {
 	f.mu.Lock()
 	f.n++
 	n := f.n
 	f.mu.Unlock()
-	id := f.s.Create(vtenexttest.Accounts, map[string]string{"accountname": fmt.Sprintf("Azienda %d Srl", n)})
-	return connector.CustomerKey{Type: vtenexttest.Accounts, ID: id}
+	vals := map[string]string{"accountname": fmt.Sprintf("Azienda %d Srl", n)}
+	if f.object == vtenexttest.Contacts {
+		vals = map[string]string{"lastname": fmt.Sprintf("Rossi %d", n)}
+	}
+	return connector.CustomerKey{Type: f.object, ID: f.s.Create(f.object, vals)}
 }
 
 // PutOrder stores the order as a save in the web UI would (modifiedtime
@@ -89,24 +100,36 @@ func (f *conformanceFake) PutOrder(t testing.TB, o conformance.Order) string {
 	if back, err := rfm.ParseLocal(vtenexttest.WallLayout, wall, f.s.Location()); err != nil || !back.Time().Equal(o.ClosedAt) {
 		t.Fatalf("order time %s falls in the repeated DST hour of %s, which server wall time cannot tell apart: move the fake's start", o.ClosedAt, f.s.Location())
 	}
-	status := "Cancelled"
-	if o.Won {
-		status = "Delivered"
+	vals := map[string]string{"subject": "Ordine", "hdnGrandTotal": o.Amount, "conversion_rate": "1", "currency_id": "23x1", "createdtime": wall}
+	module := vtenexttest.SalesOrder
+	if f.source == SourceInvoice {
+		module = vtenexttest.Invoice
+		vals["invoicestatus"] = map[bool]string{true: "Paid", false: "Created"}[o.Won]
+		if o.Won && strings.HasPrefix(o.Amount, "-") {
+			// A refund as vtenext users enter it: a credit invoice of the
+			// positive total.
+			vals["invoicestatus"], vals["hdnGrandTotal"] = "Credit Invoice", strings.TrimPrefix(o.Amount, "-")
+		}
+	} else {
+		vals["sostatus"] = map[bool]string{true: "Delivered", false: "Cancelled"}[o.Won]
+		vals["invoicestatus"] = "Created"
 	}
-	vals := map[string]string{"subject": "Ordine", "account_id": o.Customer.ID, "sostatus": status, "invoicestatus": "Created",
-		"hdnGrandTotal": o.Amount, "conversion_rate": "1", "currency_id": "23x1", "createdtime": wall}
+	f.setCustomer(vals, o.Customer.ID)
 	if f.n%3 == 0 {
 		// In dollars: hdnGrandTotal / conversion_rate is the euro amount.
 		m, err := rfm.ParseAmount(o.Amount)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if vals["invoicestatus"] == "Credit Invoice" {
+			m = m.Neg()
+		}
 		usd, _ := rfm.ConvertRate(m, "1.1", rfm.Multiply)
 		vals["hdnGrandTotal"], vals["conversion_rate"], vals["currency_id"] = usd.String(), "1.1", "23x2"
 	}
 	f.n++
 	if o.ID == "" {
-		return f.s.Create(vtenexttest.SalesOrder, vals)
+		return f.s.Create(module, vals)
 	}
 	f.s.Update(o.ID, vals)
 	return o.ID
@@ -117,7 +140,19 @@ func (f *conformanceFake) DeleteOrder(_ testing.TB, id string) { f.s.Delete(id) 
 // Reassign saves the order with another account, which moves its
 // modifiedtime: the pull sees it.
 func (f *conformanceFake) Reassign(_ testing.TB, id string, to connector.CustomerKey) {
-	f.s.Update(id, map[string]string{"account_id": to.ID})
+	vals := map[string]string{}
+	f.setCustomer(vals, to.ID)
+	f.s.Update(id, vals)
+}
+
+// setCustomer points an order at a customer: account_id for Accounts,
+// contact_id for Contacts (seeding bypasses the mandatory account_id).
+func (f *conformanceFake) setCustomer(vals map[string]string, id string) {
+	if f.object == vtenexttest.Accounts {
+		vals["account_id"] = id
+		return
+	}
+	vals["contact_id"] = id
 }
 
 // RemoveCustomer moves the account to the recycle bin: its orders' account_id
@@ -159,7 +194,7 @@ func (f *conformanceFake) Fields(_ testing.TB, k connector.CustomerKey) map[stri
 	rec := f.s.Get(k.ID)
 	out := map[string]string{}
 	for _, s := range f.specs {
-		name := s.Field.For(vtenexttest.Accounts)
+		name := s.Field.For(f.object)
 		v := rec[name]
 		for _, o := range s.Options {
 			if o.Label == v {
@@ -177,7 +212,7 @@ func (f *conformanceFake) Fields(_ testing.TB, k connector.CustomerKey) map[stri
 // shows labels).
 func (f *conformanceFake) EditField(_ testing.TB, k connector.CustomerKey, field, value string) {
 	for _, s := range f.specs {
-		if s.Field.For(vtenexttest.Accounts) == field {
+		if s.Field.For(f.object) == field {
 			for _, o := range s.Options {
 				if o.Value == value {
 					value = o.Label
@@ -196,5 +231,13 @@ func (f *conformanceFake) Profile() conformance.Profile {
 }
 
 func TestConformanceSalesOrdersToAccounts(t *testing.T) {
-	conformance.Run(t, func(t *testing.T) conformance.Fake { return newConformanceFake(t) })
+	conformance.Run(t, func(t *testing.T) conformance.Fake {
+		return newConformanceFake(t, SourceSalesOrder, vtenexttest.Accounts)
+	})
+}
+
+func TestConformanceInvoicesToContacts(t *testing.T) {
+	conformance.Run(t, func(t *testing.T) conformance.Fake {
+		return newConformanceFake(t, SourceInvoice, vtenexttest.Contacts)
+	})
 }
