@@ -98,10 +98,11 @@ type SourceOptions struct {
 
 // hooks are test seams, never set from configuration.
 type hooks struct {
-	now     func() time.Time
-	sleep   func(ctx context.Context, d time.Duration) error
-	timeout time.Duration // one attempt; 0 is crmhttp's default
-	unpaced bool
+	now         func() time.Time
+	sleep       func(ctx context.Context, d time.Duration) error
+	timeouts    crmhttp.Timeouts // zero fields: crmhttp's defaults
+	stallBudget time.Duration
+	unpaced     bool
 	// transport replaces the pooled HTTP transport (benchmarks model save latency).
 	transport http.RoundTripper
 	// breaker remembers refused logins; core will hand in a persisted one.

@@ -99,7 +99,7 @@ func newConnector(o *Options, env connector.Env) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	timeouts := crmhttp.Timeouts{Attempt: o.hooks.timeout, ResponseHeader: o.hooks.timeout}
+	timeouts := o.hooks.timeouts
 	c := &Connector{o: o, now: now, loc: loc, log: log, transport: crmhttp.NewTransport(timeouts),
 		fields: env.Fields, prefixes: map[string]string{}, checked: map[string]bool{}}
 	// The breaker core keeps in state stops later runs too; without one
@@ -126,9 +126,10 @@ func newConnector(o *Options, env connector.Env) (*Connector, error) {
 		rate = 0
 	}
 	c.http, err = crmhttp.New(crmhttp.Options{
-		BaseURL:    o.URL,
-		Classifier: classifier(),
-		Timeouts:   timeouts,
+		BaseURL:     o.URL,
+		Classifier:  classifier(),
+		Timeouts:    timeouts,
+		StallBudget: o.hooks.stallBudget,
 		Buckets: []crmhttp.Bucket{
 			// One pace for every session's writes (§5.5): no server-side
 			// limit exists, the limit is the server's capacity.

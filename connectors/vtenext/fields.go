@@ -166,6 +166,9 @@ func (c *Connector) ReadFields(ctx context.Context, keys []connector.CustomerKey
 				}
 				return nil, err
 			}
+			if err := checkRows(rows, len(chunk), chunk); err != nil {
+				return nil, fmt.Errorf("read fields of %s: %w", typ, err)
+			}
 			for _, row := range rows {
 				vals := make(map[string]string, len(fields))
 				for _, f := range fields {

@@ -93,6 +93,9 @@ func (c *Connector) ReadPage(ctx context.Context, req connector.ReadRequest) (co
 	if err := c.call(ctx, opQuery, url.Values{"query": {q}}, false, &rows); err != nil {
 		return connector.Page{}, fmt.Errorf("read %s: %w", req.Source, err)
 	}
+	if err := checkRows(rows, c.o.PageSize, nil); err != nil {
+		return connector.Page{}, fmt.Errorf("read %s: %w", req.Source, err)
+	}
 	// Only an empty page ends the pull: a row that fails vtenext's
 	// per-record permission check after the LIMIT makes a page short
 	// without being the last (§4.3).
@@ -294,11 +297,38 @@ func (c *Connector) RereadOrders(ctx context.Context, source string, ids []strin
 		if err := c.call(ctx, opQuery, url.Values{"query": {q}}, false, &rows); err != nil {
 			return nil, fmt.Errorf("re-read %s: %w", source, err)
 		}
+		if err := checkRows(rows, len(chunk), chunk); err != nil {
+			return nil, fmt.Errorf("re-read %s: %w", source, err)
+		}
 		for _, row := range rows {
 			out = append(out, c.record(source, row))
 		}
 	}
 	return out, nil
+}
+
+// checkRows refuses an answer that cannot be one: more rows than the LIMIT
+// asked for, a row without its id (query always adds it) or without the
+// modifiedtime selected, or, for a query by ids, a row not asked for.
+func checkRows(rows []map[string]string, limit int, ids []string) error {
+	bad := func(why string) error {
+		return &crmerr.Error{Class: crmerr.Permanent, Message: "vtenext answered a query with " + why}
+	}
+	if len(rows) > limit {
+		return bad(fmt.Sprintf("%d rows for LIMIT %d", len(rows), limit))
+	}
+	for _, r := range rows {
+		if r["id"] == "" {
+			return bad("a row without its id")
+		}
+		if _, ok := r["modifiedtime"]; !ok && ids == nil {
+			return bad("a row without modifiedtime")
+		}
+		if ids != nil && !slices.Contains(ids, r["id"]) {
+			return bad("a row it was not asked for (" + r["id"] + ")")
+		}
+	}
+	return nil
 }
 
 // description is what describe says of a module.

@@ -2,14 +2,19 @@ package vtenext
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/rfmsync/rfmsync/connectors/vtenext/vtenexttest"
 	"github.com/rfmsync/rfmsync/core/conformance"
 	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/crmhttp"
+	"github.com/rfmsync/rfmsync/core/hostile"
 	"github.com/rfmsync/rfmsync/core/outputs"
 	"github.com/rfmsync/rfmsync/core/rfm"
 	"github.com/rfmsync/rfmsync/core/syncloop"
@@ -22,19 +27,29 @@ import (
 // a third of the documents in US dollars, refunds on invoices entered as
 // credit invoices.
 type conformanceFake struct {
-	s      *vtenexttest.Server
-	source string // salesorder or invoice
-	object string // Accounts or Contacts
-	url    string
-	fields outputs.FieldMap
-	specs  []outputs.FieldSpec
-	mu     sync.Mutex
-	n      int
+	s       *vtenexttest.Server
+	spoiler atomic.Pointer[hostile.Handler]
+	source  string // salesorder or invoice
+	object  string // Accounts or Contacts
+	url     string
+	fields  outputs.FieldMap
+	specs   []outputs.FieldSpec
+	mu      sync.Mutex
+	n       int
 }
 
 func newConformanceFake(t *testing.T, source, object string) *conformanceFake {
-	s, url := newFake(t, vtenexttest.Options{})
-	f := &conformanceFake{s: s, source: source, object: object, url: url, fields: outputs.FieldMap{}}
+	s := vtenexttest.New(vtenexttest.Options{})
+	f := &conformanceFake{s: s, source: source, object: object, fields: outputs.FieldMap{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := f.spoiler.Load(); h != nil {
+			h.ServeHTTP(w, r)
+			return
+		}
+		s.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() { s.Close(); srv.Close() })
+	f.url = srv.URL
 	// The map's outputs with their Layout Editor types; R keeps three
 	// decimals so "4.000" must read back as 4.
 	add := func(out string, spec vtenexttest.FieldSpec) {
@@ -75,7 +90,33 @@ func (f *conformanceFake) connector(t testing.TB) *Connector {
 		// Invoices by their creation time: the suite's orders close at a second.
 		"invoice": map[string]any{"date_field": "createdtime"},
 	})
+	if f.spoiler.Load() != nil {
+		// A stalled attempt costs a fraction of a second of real time;
+		// retry waits run on the fake's clock and cost none.
+		o.hooks.timeouts = crmhttp.Timeouts{Connect: time.Second, ResponseHeader: 300 * time.Millisecond,
+			IdleRead: 200 * time.Millisecond, Attempt: 5 * time.Second}
+		o.hooks.stallBudget = time.Second
+	}
 	return build(t, o, f.specs)
+}
+
+// Spoil implements conformance.HostileFake: the suite's hostile handler
+// sits in front of the fake for connectors built meanwhile.
+func (f *conformanceFake) Spoil(build func(fake http.Handler) *hostile.Handler) {
+	if build == nil {
+		f.spoiler.Store(nil)
+		return
+	}
+	f.spoiler.Store(build(f.s))
+}
+
+// PageReads implements conformance.HostileFake: the pull's keyset queries
+// of the order module (not the id re-reads or the field read-backs).
+func (f *conformanceFake) PageReads() func(*http.Request) bool {
+	return func(r *http.Request) bool {
+		q := r.URL.Query()
+		return q.Get("operation") == opQuery && strings.Contains(q.Get("query"), "FROM "+sourceDefs[f.source].module+" WHERE modifiedtime")
+	}
 }
 
 func (f *conformanceFake) NewConnector(t testing.TB) connector.Connector { return f.connector(t) }

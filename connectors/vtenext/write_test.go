@@ -13,6 +13,7 @@ import (
 	"github.com/rfmsync/rfmsync/connectors/vtenext/vtenexttest"
 	"github.com/rfmsync/rfmsync/core/connector"
 	"github.com/rfmsync/rfmsync/core/crmerr"
+	"github.com/rfmsync/rfmsync/core/crmhttp"
 	"github.com/rfmsync/rfmsync/core/outputs"
 	"github.com/rfmsync/rfmsync/core/rfm"
 	"github.com/rfmsync/rfmsync/core/syncloop"
@@ -141,7 +142,8 @@ func TestWriteSessionsShareOnePace(t *testing.T) {
 func TestSlowWriteIsRetriedLater(t *testing.T) {
 	w := newWriteWorld(t, 1)
 	o := options(t, w.s, w.url, nil)
-	o.hooks.timeout = 50 * time.Millisecond
+	o.hooks.timeouts = crmhttp.Timeouts{ResponseHeader: 50 * time.Millisecond, Attempt: 50 * time.Millisecond}
+	o.hooks.stallBudget = 200 * time.Millisecond
 	w.s.Inject("revise", 1000, vtenexttest.Fault{Slow: true})
 	c := build(t, o, w.specs)
 	// Log in first, so the short timeout meets only the writes.
