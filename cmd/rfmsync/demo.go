@@ -31,7 +31,7 @@ func init() {
 const demoConfig = `
 state:
   path: %s
-listen: ""
+listen: %q
 crm:
   type: hubspot
   hubspot:
@@ -112,7 +112,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 		srv.URL(), len(base.Contacts), len(base.Companies), len(base.Deals))
 	srv.Advance(time.Minute) // HubSpot's search shows writes after a lag
 
-	cfg, err := config.LoadBytes(fmt.Appendf(nil, demoConfig, filepath.Join(*dir, "rfmsync.db"), srv.URL()), os.LookupEnv)
+	cfg, err := config.LoadBytes(fmt.Appendf(nil, demoConfig, filepath.Join(*dir, "rfmsync.db"), "", srv.URL()), os.LookupEnv)
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}
