@@ -4,17 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/rfmsync/rfmsync/connectors/vtenext/vtenexttest"
 	"github.com/rfmsync/rfmsync/core/config"
 	"github.com/rfmsync/rfmsync/internal/demo"
-	"github.com/rfmsync/rfmsync/internal/synth"
 )
 
 // demoVtenextConfig runs sales orders into Accounts' cf_ fields. Writes
@@ -52,24 +49,21 @@ func runDemoVtenext(accounts, orders int, dir string, stdout io.Writer) error {
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	srv := vtenexttest.New(vtenexttest.Options{Start: time.Now().Truncate(time.Second)})
-	defer srv.Close()
-	web := httptest.NewServer(srv)
-	defer web.Close()
-	base, err := demo.SeedVtenext(srv, synth.Spec{Customers: accounts, Orders: orders, End: srv.Now().Add(-time.Hour), Years: 3, Seed: 42})
+	site, err := demo.StartVtenext(accounts, orders)
 	if err != nil {
 		return err
 	}
+	defer site.Close()
+	base := site.Base
 	fmt.Fprintf(stdout, "fake vtenext at %s/webservice.php (server time Europe/Rome, dates dd-mm-yyyy): %d accounts, %d sales orders over three years (delivered, cancelled, refunds, ties, a quarter in US dollars)\n\n",
-		web.URL, len(base.Accounts), len(base.Orders))
-	srv.Advance(time.Minute) // past the query lag
+		site.URL(), len(base.Accounts), len(base.Orders))
 	var fields []string
 	for out, name := range base.Fields {
 		fields = append(fields, out+": "+name)
 	}
 	sort.Strings(fields)
-	cfg, err := config.LoadBytes(fmt.Appendf(nil, demoVtenextConfig, filepath.Join(dir, "rfmsync.db"), web.URL,
-		vtenexttest.DefaultUser, vtenexttest.DefaultAccessKey, strings.Join(fields, ", ")), os.LookupEnv)
+	cfg, err := config.LoadBytes(fmt.Appendf(nil, demoVtenextConfig, filepath.Join(dir, "rfmsync.db"), site.URL(),
+		site.User(), site.AccessKey(), strings.Join(fields, ", ")), os.LookupEnv)
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}
@@ -78,7 +72,7 @@ func runDemoVtenext(accounts, orders int, dir string, stdout io.Writer) error {
 		return err
 	}
 	defer s.Close()
-	s.now = srv.Now
+	s.now = site.Now
 	ctx := context.Background()
 	fmt.Fprintln(stdout, "fields ensure (vtenext cannot create fields; an admin added these in the Layout Editor):")
 	actions, err := ensureFields(ctx, cfg, s.conn, false)
@@ -88,13 +82,9 @@ func runDemoVtenext(accounts, orders int, dir string, stdout io.Writer) error {
 	}
 	for i, step := range []string{"first sync: everything is new", "second sync, after a week of CRM work"} {
 		if i == 1 {
-			srv.Advance(7 * 24 * time.Hour)
-			c := demo.MutateVtenext(srv, base, 7)
-			victim := base.Accounts[len(base.Accounts)/2]
-			srv.Update(victim, map[string]string{base.Fields["segment"]: "Champions"})
+			c, victim := site.Week()
 			fmt.Fprintf(stdout, "\na week of work in vtenext: %d new orders, %d totals corrected, %d orders cancelled, %d orders deleted (query never shows them: the id re-read does), %d orders moved to another account, %d account deleted, and a person set the segment of %s by hand\n",
 				c.NewOrders, c.AmountsChanged, c.Cancelled, c.Deleted, c.Reassigned, c.AccountsDeleted, victim)
-			srv.Advance(time.Minute)
 		}
 		fmt.Fprintf(stdout, "\n== %s ==\n", step)
 		runStart := time.Now()
@@ -106,6 +96,6 @@ func runDemoVtenext(accounts, orders int, dir string, stdout io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "\ndemo finished in %s (%d logins, %d revise calls)\n", time.Since(began).Round(time.Millisecond), srv.Logins(), srv.Count("revise"))
+	fmt.Fprintf(stdout, "\ndemo finished in %s (%d logins, %d revise calls)\n", time.Since(began).Round(time.Millisecond), site.Logins(), site.Revises())
 	return nil
 }

@@ -3,6 +3,7 @@ package demo
 import (
 	"fmt"
 	"math/rand/v2"
+	"net/http/httptest"
 	"strconv"
 	"time"
 
@@ -128,4 +129,57 @@ func MutateVtenext(s *vtenexttest.Server, b *VtenextBase, seed uint64) VtenextCh
 	s.Delete(b.Accounts[rng.IntN(len(b.Accounts))])
 	c.AccountsDeleted++
 	return c
+}
+
+// VtenextSite is a seeded fake vtenext served over HTTP, for the demo,
+// which sees it only through this type.
+type VtenextSite struct {
+	s    *vtenexttest.Server
+	web  *httptest.Server
+	Base *VtenextBase
+}
+
+// StartVtenext seeds a fake vtenext (clock at the current second, server
+// zone Europe/Rome, dates dd-mm-yyyy) and serves it on a local port.
+func StartVtenext(accounts, orders int) (*VtenextSite, error) {
+	s := vtenexttest.New(vtenexttest.Options{Start: time.Now().Truncate(time.Second)})
+	base, err := SeedVtenext(s, synth.Spec{Customers: accounts, Orders: orders, End: s.Now().Add(-time.Hour), Years: 3, Seed: 42})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.Advance(time.Minute) // past the query lag
+	return &VtenextSite{s: s, web: httptest.NewServer(s), Base: base}, nil
+}
+
+// URL is the site URL (the connector's url; it calls url + /webservice.php).
+func (v *VtenextSite) URL() string { return v.web.URL }
+
+// User and AccessKey are the web-service user's credentials.
+func (v *VtenextSite) User() string      { return vtenexttest.DefaultUser }
+func (v *VtenextSite) AccessKey() string { return vtenexttest.DefaultAccessKey }
+
+// Now is the fake's clock.
+func (v *VtenextSite) Now() time.Time { return v.s.Now() }
+
+// Logins and Revises count successful logins and revise calls so far.
+func (v *VtenextSite) Logins() int  { return v.s.Logins() }
+func (v *VtenextSite) Revises() int { return v.s.Count("revise") }
+
+// Week moves the clock a week on and changes the CRM as that week's work
+// would (MutateVtenext), then a person sets one account's segment by hand;
+// it returns the changes and that account.
+func (v *VtenextSite) Week() (VtenextChanges, string) {
+	v.s.Advance(7 * 24 * time.Hour)
+	c := MutateVtenext(v.s, v.Base, 7)
+	victim := v.Base.Accounts[len(v.Base.Accounts)/2]
+	v.s.Update(victim, map[string]string{v.Base.Fields[outputs.Segment]: "Champions"})
+	v.s.Advance(time.Minute)
+	return c, victim
+}
+
+// Close stops the server.
+func (v *VtenextSite) Close() {
+	v.web.Close()
+	v.s.Close()
 }
