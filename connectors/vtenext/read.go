@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -94,6 +95,9 @@ func (c *Connector) ReadPage(ctx context.Context, req connector.ReadRequest) (co
 		return connector.Page{}, fmt.Errorf("read %s: %w", req.Source, err)
 	}
 	if err := checkRows(rows, c.o.PageSize, nil); err != nil {
+		return connector.Page{}, fmt.Errorf("read %s: %w", req.Source, err)
+	}
+	if err := inWindow(rows, cur, end.In(c.loc).Format(wallLayout)); err != nil {
 		return connector.Page{}, fmt.Errorf("read %s: %w", req.Source, err)
 	}
 	// Only an empty page ends the pull: a row that fails vtenext's
@@ -329,6 +333,31 @@ func checkRows(rows []map[string]string, limit int, ids []string) error {
 		}
 	}
 	return nil
+}
+
+// inWindow refuses rows the keyset query cannot have matched: at or
+// before the cursor, past the window's end, or out of (modifiedtime, id)
+// order. A server that ignored the WHERE would otherwise hand back pages
+// already read, and the pull would loop on them.
+func inWindow(rows []map[string]string, cur cursor, upper string) error {
+	prevT, prevID := cur.T, crmid(cur.ID)
+	for _, r := range rows {
+		t, id := r["modifiedtime"], crmid(r["id"])
+		after := cur.T == "" || t > prevT || t == prevT && id > prevID
+		if !after || t > upper {
+			return &crmerr.Error{Class: crmerr.Permanent, Message: fmt.Sprintf(
+				"vtenext answered row %s (modifiedtime %s) outside the requested window after %s %s: the query's WHERE was not applied", r["id"], t, cur.T, cur.ID)}
+		}
+		prevT, prevID = t, id
+	}
+	return nil
+}
+
+// crmid is the number after the x of a webservice id (0 if none).
+func crmid(wsid string) int64 {
+	_, n, _ := strings.Cut(wsid, "x")
+	v, _ := strconv.ParseInt(n, 10, 64)
+	return v
 }
 
 // description is what describe says of a module.

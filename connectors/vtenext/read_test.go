@@ -221,3 +221,24 @@ func TestRereadFindsDeletions(t *testing.T) {
 		t.Errorf("pull after a restore: %+v", recs)
 	}
 }
+
+func TestRowsOutsideTheKeysetWindowAreRefused(t *testing.T) {
+	cur := cursor{T: "2024-06-01 10:00:00", ID: "15x50"}
+	row := func(t, id string) map[string]string { return map[string]string{"modifiedtime": t, "id": id} }
+	for name, c := range map[string]struct {
+		rows []map[string]string
+		ok   bool
+	}{
+		"after":              {[]map[string]string{row("2024-06-01 10:00:00", "15x51"), row("2024-06-01 10:00:01", "15x2")}, true},
+		"tie before the id":  {[]map[string]string{row("2024-06-01 10:00:00", "15x49")}, false},
+		"before the cursor":  {[]map[string]string{row("2024-06-01 09:59:59", "15x90")}, false},
+		"past the window":    {[]map[string]string{row("2024-06-01 12:00:01", "15x90")}, false},
+		"out of order":       {[]map[string]string{row("2024-06-01 11:00:00", "15x60"), row("2024-06-01 10:30:00", "15x61")}, false},
+		"id order is number": {[]map[string]string{row("2024-06-01 10:00:00", "15x100")}, true},
+	} {
+		err := inWindow(c.rows, cur, "2024-06-01 12:00:00")
+		if (err == nil) != c.ok {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

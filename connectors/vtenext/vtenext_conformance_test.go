@@ -1,6 +1,7 @@
 package vtenext
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -108,6 +109,23 @@ func (f *conformanceFake) Spoil(build func(fake http.Handler) *hostile.Handler) 
 		return
 	}
 	f.spoiler.Store(build(f.s))
+}
+
+// CursorBack implements conformance.CursorRewinder: vtenext answers carry
+// no cursor, so going back is a server answering every later page with the
+// first page's rows, as one ignoring the keyset WHERE would.
+func (f *conformanceFake) CursorBack() hostile.Spoil {
+	var mu sync.Mutex
+	var first []byte
+	return hostile.Rewrite(func(_ int, body []byte) []byte {
+		mu.Lock()
+		defer mu.Unlock()
+		if first == nil {
+			first = bytes.Clone(body)
+			return body
+		}
+		return first
+	})
 }
 
 // PageReads implements conformance.HostileFake: the pull's keyset queries
