@@ -2,7 +2,10 @@ package predict
 
 import (
 	"cmp"
+	"fmt"
+	"io"
 	"slices"
+	"text/tabwriter"
 
 	"github.com/rfmsync/rfmsync/core/connector"
 	"github.com/rfmsync/rfmsync/core/lift"
@@ -113,4 +116,38 @@ func SegmentRank(p rfm.Params, inactive string) []string {
 		return cmp.Compare(a, b)
 	})
 	return append(ids, inactive)
+}
+
+// Print writes the lift table for a person.
+func (res LiftResult) Print(w io.Writer) {
+	what := "moving to a better segment"
+	if res.Outcome == lift.BoughtAgain {
+		what = "buying again"
+	}
+	fmt.Fprintf(w, "lift: the rate of %s within %d days of entering a segment, treated against held out\n", what, res.WindowDays)
+	fmt.Fprintf(w, "%d customers with a segment log (%d held out); %d entries old enough to count\n", res.Customers, res.HeldOut, res.Entries)
+	if len(res.Rows) == 0 {
+		fmt.Fprintln(w, "no segment entry is old enough yet: the first rows appear once the window has passed")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "segment\ttreated\tholdout\tdifference (95% CI)\tverdict")
+	arm := func(g lift.Group) string {
+		if g.Entries == 0 {
+			return "0"
+		}
+		return fmt.Sprintf("%d/%d = %.1f%% (%.1f–%.1f)", g.Successes, g.Entries, 100*g.Rate, 100*g.Low, 100*g.High)
+	}
+	for _, r := range res.Rows {
+		diff := "—"
+		if r.Enough {
+			diff = fmt.Sprintf("%+.1f pts (%+.1f to %+.1f)", 100*r.Difference, 100*r.Low, 100*r.High)
+		}
+		verdict := r.Verdict
+		if !r.Enough {
+			verdict = fmt.Sprintf("%s (fewer than %d entries in an arm)", r.Verdict, res.MinEntries)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Segment, arm(r.Treated), arm(r.Holdout), diff, verdict)
+	}
+	tw.Flush()
 }

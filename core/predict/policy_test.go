@@ -43,7 +43,7 @@ func TestSegmentRankOrdersByScore(t *testing.T) {
 	if rank[0] != "champions" || rank[len(rank)-1] != "inactive" {
 		t.Errorf("rank = %v, want champions first and inactive last", rank)
 	}
-	if pos("lost") < 0 || pos("lost") < pos("at_risk") || pos("loyal") > pos("hibernating") {
+	if pos("lost") < 0 || pos("hibernating") < 0 || pos("lost") < pos("at_risk") || pos("loyal_customers") < 0 || pos("loyal_customers") > pos("hibernating") {
 		t.Errorf("rank = %v", rank)
 	}
 }

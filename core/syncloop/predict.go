@@ -297,3 +297,7 @@ func (pr *PredictReport) print(w io.Writer) {
 		fmt.Fprintf(w, "lift: not measured (%s)\n", pr.LiftErr)
 	}
 }
+
+// TrackingID is the segment id an inactive customer is tracked under, as
+// the segment log and the lift report name it.
+func (in Inactive) TrackingID() string { return in.trackingID() }
