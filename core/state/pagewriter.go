@@ -22,10 +22,12 @@ type Batch struct {
 }
 
 // Defaults of Batch: a commit (an fsync, and a rewrite of every touched
-// B+tree page) costs about as much as applying a few hundred changes, so a
-// few thousand changes a commit spend most of the time on the changes.
+// B+tree page) costs about as much as applying a few hundred changes.
+// Measured on 1M customers (BenchmarkApplyChangesBatched10kOn1M), 2,000
+// changes a commit apply 10,000 changes 2.7× faster than a commit per
+// 200-change page; 5,000 gain nothing more and 10,000 lose again.
 const (
-	DefaultBatchChanges = 5000
+	DefaultBatchChanges = 2000
 	DefaultBatchAge     = 2 * time.Second
 )
 
