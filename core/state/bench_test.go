@@ -238,7 +238,7 @@ func BenchmarkApplyChanges10kOn1M(b *testing.B) {
 // growth affects all alike, and reports the median of each.
 func BenchmarkApplyChangesBatched10kOn1M(b *testing.B) {
 	db := benchDB(b)
-	bounds := []int{benchPageSize, 2000, DefaultBatchChanges, benchChanges}
+	bounds := []int{benchPageSize, DefaultBatchChanges, 5000, benchChanges}
 	times := make([][]time.Duration, len(bounds))
 	b.ResetTimer()
 	for range b.N {
