@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -257,6 +258,15 @@ func BenchmarkApplyChangesBatched10kOn1M(b *testing.B) {
 	}
 }
 
+// processCPU is the user and system time the process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 func applyBatched(b *testing.B, db *DB, pages [][]Change) { applyBatchedMax(b, db, pages, 0) }
 
 func applyBatchedMax(b *testing.B, db *DB, pages [][]Change, max int) {
@@ -285,16 +295,17 @@ func applyBatchedMax(b *testing.B, db *DB, pages [][]Change, max int) {
 func BenchmarkSyncLocalWork1M(b *testing.B) {
 	db := benchDB(b)
 	var changed int
-	var tApply, tScore, tDiff time.Duration
+	var tApply, tScore, tDiff, cApply time.Duration
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
 		pages := benchPages(bench.round)
 		bench.round++
 		b.StartTimer()
-		t0 := time.Now()
+		t0, c0 := time.Now(), processCPU()
 		applyBatched(b, db, pages)
 		t1 := time.Now()
+		cApply += processCPU() - c0
 		keys, scores, err := scoreState(db)
 		if err != nil {
 			b.Fatal(err)
@@ -327,6 +338,7 @@ func BenchmarkSyncLocalWork1M(b *testing.B) {
 	}
 	b.ReportMetric(float64(changed), "changed")
 	b.ReportMetric(tApply.Seconds()/float64(b.N), "apply-s")
+	b.ReportMetric(cApply.Seconds()/float64(b.N), "apply-cpu-s")
 	b.ReportMetric(tScore.Seconds()/float64(b.N), "fold+score-s")
 	b.ReportMetric(tDiff.Seconds()/float64(b.N), "diff-s")
 }
