@@ -136,6 +136,7 @@ func (r *run) steps(ctx context.Context) error {
 	if err := r.checkPullFingerprint(); err != nil {
 		return err
 	}
+	ph, clock := &r.rep.phases, time.Now()
 	for _, source := range r.conn.Sources() {
 		cursor, err := r.db.Cursor(source)
 		if err != nil {
@@ -161,11 +162,13 @@ func (r *run) steps(ctx context.Context) error {
 	if err := r.repair(ctx); err != nil {
 		return err
 	}
+	lap(&ph.apply, &clock)
 	scored, err := r.score()
 	if err != nil {
 		return err
 	}
 	r.predict(scored)
+	lap(&ph.score, &clock)
 	forceAll, err := r.scoreFingerprintChanged()
 	if err != nil {
 		return err
@@ -174,12 +177,14 @@ func (r *run) steps(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	lap(&ph.plan, &clock)
 	if r.DryRun {
 		return nil
 	}
 	if err := r.write(ctx, plan); err != nil {
 		return err
 	}
+	lap(&ph.commit, &clock)
 	r.measureLift()
 	if forceAll {
 		return r.db.SetFingerprint(state.FingerprintScore, r.ScoreFingerprint)
