@@ -150,6 +150,9 @@ func (r *run) planScored(p *plan, key connector.CustomerKey, s *rfm.Score, pub s
 		}
 		r.rep.addMove(from, s.Segment.ID)
 	}
+	if !forceAll && r.unchangedScored(key, s, &pub, next) {
+		return
+	}
 	values := scoredValues(s, next)
 	r.predictedValues(values, key, pub)
 	r.addUpdate(p, key, pub, next, crmFields(values, r.Fields, key.Type), forceAll)
@@ -165,6 +168,9 @@ func (r *run) planInactive(p *plan, key connector.CustomerKey, pub state.Publish
 	if moved {
 		r.rep.addMove(pub.Segment, moveInactive)
 		r.rep.Inactivated++
+	}
+	if !forceAll && r.unchangedInactive(key, &pub, next) {
+		return
 	}
 	r.addUpdate(p, key, pub, next, crmFields(inactiveValues(r.Inactive, next), r.Fields, key.Type), forceAll)
 }

@@ -67,6 +67,10 @@ type run struct {
 	log  *slog.Logger
 	// kinds caches field name → kind per customer type.
 	kinds map[string]map[string]outputs.Kind
+	// slots caches the mapped outputs per type, predBuf is the diff's
+	// reused map of prediction values (unchanged.go).
+	slots   map[string]*typeSlots
+	predBuf map[string]string
 	// currency caches each source's pinned currency (kept in state).
 	currency map[string]string
 }
