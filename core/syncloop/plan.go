@@ -2,6 +2,7 @@ package syncloop
 
 import (
 	"cmp"
+	"fmt"
 	"maps"
 
 	"github.com/rfmsync/rfmsync/core/connector"
@@ -106,12 +107,25 @@ func compareKeys(a, b connector.CustomerKey) int {
 func (r *run) plan(set scoredSet, forceAll bool) (*plan, error) {
 	p := &plan{quiet: map[connector.CustomerKey]*state.Published{}}
 	i := 0
-	err := r.db.ForEachPublished(func(key connector.CustomerKey, pub state.Published) error {
+	err := r.db.ForEachPublishedView(func(key connector.CustomerKey, v *state.PublishedView) error {
 		for i < len(set.keys) && compareKeys(set.keys[i], key) < 0 {
 			r.planScored(p, set.keys[i], &set.scores[i], state.Published{}, false, forceAll)
 			i++
 		}
-		if i < len(set.keys) && set.keys[i] == key {
+		scored := i < len(set.keys) && set.keys[i] == key
+		// Most customers need nothing: proven on the stored bytes
+		// (unchanged.go), else decided on the decoded record.
+		if !forceAll && (scored && r.unchangedScored(key, &set.scores[i], v) || !scored && r.unchangedInactive(key, v)) {
+			if scored {
+				i++
+			}
+			return nil
+		}
+		pub, err := v.Decode()
+		if err != nil {
+			return fmt.Errorf("published %q: %w", key, err)
+		}
+		if scored {
 			r.planScored(p, key, &set.scores[i], pub, true, forceAll)
 			i++
 			return nil
@@ -150,9 +164,6 @@ func (r *run) planScored(p *plan, key connector.CustomerKey, s *rfm.Score, pub s
 		}
 		r.rep.addMove(from, s.Segment.ID)
 	}
-	if !forceAll && r.unchangedScored(key, s, &pub, next) {
-		return
-	}
 	values := scoredValues(s, next)
 	r.predictedValues(values, key, pub)
 	r.addUpdate(p, key, pub, next, crmFields(values, r.Fields, key.Type), forceAll)
@@ -168,9 +179,6 @@ func (r *run) planInactive(p *plan, key connector.CustomerKey, pub state.Publish
 	if moved {
 		r.rep.addMove(pub.Segment, moveInactive)
 		r.rep.Inactivated++
-	}
-	if !forceAll && r.unchangedInactive(key, &pub, next) {
-		return
 	}
 	r.addUpdate(p, key, pub, next, crmFields(inactiveValues(r.Inactive, next), r.Fields, key.Type), forceAll)
 }

@@ -140,7 +140,7 @@ func (r *run) steps(ctx context.Context) error {
 	if err := r.checkPullFingerprint(); err != nil {
 		return err
 	}
-	ph, clock := &r.rep.phases, time.Now()
+	ph, clock := &r.rep.phases, startClock()
 	for _, source := range r.conn.Sources() {
 		cursor, err := r.db.Cursor(source)
 		if err != nil {
@@ -166,13 +166,13 @@ func (r *run) steps(ctx context.Context) error {
 	if err := r.repair(ctx); err != nil {
 		return err
 	}
-	lap(&ph.apply, &clock)
+	clock.lap(&ph.apply, &ph.cpu[0])
 	scored, err := r.score()
 	if err != nil {
 		return err
 	}
 	r.predict(scored)
-	lap(&ph.score, &clock)
+	clock.lap(&ph.score, &ph.cpu[1])
 	forceAll, err := r.scoreFingerprintChanged()
 	if err != nil {
 		return err
@@ -181,14 +181,14 @@ func (r *run) steps(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	lap(&ph.plan, &clock)
+	clock.lap(&ph.plan, &ph.cpu[2])
 	if r.DryRun {
 		return nil
 	}
 	if err := r.write(ctx, plan); err != nil {
 		return err
 	}
-	lap(&ph.commit, &clock)
+	clock.lap(&ph.commit, &ph.cpu[3])
 	r.measureLift()
 	if forceAll {
 		return r.db.SetFingerprint(state.FingerprintScore, r.ScoreFingerprint)

@@ -1,6 +1,8 @@
 package syncloop
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 
 	"github.com/rfmsync/rfmsync/core/connector"
@@ -12,9 +14,10 @@ import (
 // The diff's fast path. Nearly every customer of an incremental sync needs
 // nothing: the values the plan would write are, as plain strings, the ones
 // published. unchangedScored and unchangedInactive prove that from the
-// score and the published record directly, field by field in the mapped
-// outputs' order, without building the maps of values and fields that
-// addUpdate compares (and allocating little or nothing). Whenever they
+// score and the stored published record (a state.PublishedView, its
+// fields still encoded), field by field in name order, without decoding
+// the record or building the maps of values and fields that addUpdate
+// compares (and allocating little or nothing). Whenever they
 // cannot prove it (a value differs, even only in form; a field is missing
 // or extra; an output they do not know), the full path decides, so the
 // plan is the same whichever path ran.
@@ -51,6 +54,8 @@ func (r *run) slotsOf(typ string) *typeSlots {
 		t.slots = append(t.slots, fieldSlot{output: output, name: name})
 		t.predicted = t.predicted || isPredicted(output)
 	}
+	// In name order, as the published fields are stored.
+	slices.SortFunc(t.slots, func(a, b fieldSlot) int { return cmp.Compare(a.name, b.name) })
 	if r.slots == nil {
 		r.slots = map[string]*typeSlots{}
 	}
@@ -67,20 +72,16 @@ func isPredicted(output string) bool {
 	return output == outputs.Holdout
 }
 
-// sameTracking reports whether tr is the segment history pub holds.
-func sameTracking(pub *state.Published, tr tracking) bool {
-	return tr.segment == pub.Segment && tr.previous == pub.PreviousSegment && tr.changedAt == pub.SegmentChangedAt
-}
-
 // unchangedScored reports whether a scored customer provably needs neither
-// a write nor a quiet commit: what scoredValues and predictedValues give
-// for every mapped output equals the published field, and the tracking and
-// the set of fields are as published.
-func (r *run) unchangedScored(key connector.CustomerKey, s *rfm.Score, pub *state.Published, tr tracking) bool {
+// a write nor a quiet commit: not gone, still in the published segment (so
+// the tracking stays as published), and what scoredValues and
+// predictedValues give for every mapped output is the published field.
+func (r *run) unchangedScored(key connector.CustomerKey, s *rfm.Score, v *state.PublishedView) bool {
 	t := r.slotsOf(key.Type)
-	if !t.ok || len(pub.Fields) != len(t.slots) || !sameTracking(pub, tr) {
+	if !t.ok || v.GoneAt != 0 || v.Segment != s.Segment.ID || v.NumFields() != len(t.slots) {
 		return false
 	}
+	tr := tracking{segment: v.Segment, previous: v.PreviousSegment, changedAt: v.SegmentChangedAt}
 	var pred map[string]string
 	if t.predicted {
 		if r.predBuf == nil {
@@ -88,43 +89,45 @@ func (r *run) unchangedScored(key connector.CustomerKey, s *rfm.Score, pub *stat
 		}
 		pred = r.predBuf
 		clear(pred)
-		r.predictedValues(pred, key, *pub)
+		r.predictedValues(pred, key, r.viewFields(v))
 	}
 	var buf [32]byte
-	for _, sl := range t.slots {
-		old, had := pub.Fields[sl.name]
-		if !had {
+	i := 0
+	for name, old := range v.Fields() {
+		sl := t.slots[i]
+		i++
+		if string(name) != sl.name {
 			return false
 		}
 		var same bool
 		switch sl.output {
 		case outputs.R:
-			same = old == strconv.Itoa(int(s.R))
+			same = string(old) == strconv.Itoa(int(s.R))
 		case outputs.F:
-			same = old == strconv.Itoa(int(s.F))
+			same = string(old) == strconv.Itoa(int(s.F))
 		case outputs.M:
-			same = old == strconv.Itoa(int(s.M))
+			same = string(old) == strconv.Itoa(int(s.M))
 		case outputs.RFM:
 			same = len(old) == 3 && old[0] == '0'+s.R && old[1] == '0'+s.F && old[2] == '0'+s.M
 		case outputs.Segment:
-			same = old == s.Segment.ID
+			same = string(old) == s.Segment.ID
 		case outputs.RecencyDays:
-			same = old == string(strconv.AppendInt(buf[:0], s.RecencyDays, 10))
+			same = string(old) == string(strconv.AppendInt(buf[:0], s.RecencyDays, 10))
 		case outputs.Frequency:
-			same = old == string(strconv.AppendInt(buf[:0], s.Frequency, 10))
+			same = string(old) == string(strconv.AppendInt(buf[:0], s.Frequency, 10))
 		case outputs.Monetary:
-			same = old == s.Monetary.Round2()
+			same = string(old) == s.Monetary.Round2()
 		case outputs.LastPurchaseAt:
-			same = old == string(s.Last.Time().AppendFormat(buf[:0], outputs.TimeLayout))
+			same = string(old) == string(s.Last.Time().AppendFormat(buf[:0], outputs.TimeLayout))
 		case outputs.LastPurchaseDate:
-			same = old == string(s.Last.Time().AppendFormat(buf[:0], outputs.DateLayout))
+			same = string(old) == string(s.Last.Time().AppendFormat(buf[:0], outputs.DateLayout))
 		case outputs.PreviousSegment:
-			same = old == tr.previous
+			same = string(old) == tr.previous
 		case outputs.SegmentChangedAt:
 			same = sameChangedAt(old, tr, buf[:0])
 		default:
-			v, known := pred[sl.output]
-			same = known && old == v
+			want, known := pred[sl.output]
+			same = known && string(old) == want
 		}
 		if !same {
 			return false
@@ -134,28 +137,31 @@ func (r *run) unchangedScored(key connector.CustomerKey, s *rfm.Score, pub *stat
 }
 
 // unchangedInactive is unchangedScored for a customer who stopped
-// qualifying (inactiveValues).
-func (r *run) unchangedInactive(key connector.CustomerKey, pub *state.Published, tr tracking) bool {
+// qualifying (inactiveValues) and is tracked as inactive already.
+func (r *run) unchangedInactive(key connector.CustomerKey, v *state.PublishedView) bool {
 	t := r.slotsOf(key.Type)
-	if !t.ok || len(pub.Fields) != len(t.slots) || !sameTracking(pub, tr) {
+	if !t.ok || v.GoneAt != 0 || v.Segment != r.Inactive.trackingID() || v.NumFields() != len(t.slots) {
 		return false
 	}
+	tr := tracking{segment: v.Segment, previous: v.PreviousSegment, changedAt: v.SegmentChangedAt}
 	var buf [32]byte
-	for _, sl := range t.slots {
-		old, had := pub.Fields[sl.name]
-		if !had {
+	i := 0
+	for name, old := range v.Fields() {
+		sl := t.slots[i]
+		i++
+		if string(name) != sl.name {
 			return false
 		}
 		var same bool
 		switch sl.output {
 		case outputs.Segment:
-			same = old == r.Inactive.fieldValue()
+			same = string(old) == r.Inactive.fieldValue()
 		case outputs.PreviousSegment:
-			same = old == tr.previous
+			same = string(old) == tr.previous
 		case outputs.SegmentChangedAt:
 			same = sameChangedAt(old, tr, buf[:0])
 		default:
-			same = old == ""
+			same = len(old) == 0
 		}
 		if !same {
 			return false
@@ -164,11 +170,21 @@ func (r *run) unchangedInactive(key connector.CustomerKey, pub *state.Published,
 	return true
 }
 
+// viewFields is the published record predictedValues reads (only its
+// fields), built only when a prediction output or the holdout is mapped.
+func (r *run) viewFields(v *state.PublishedView) state.Published {
+	p := state.Published{Fields: make(map[string]string, v.NumFields())}
+	for name, value := range v.Fields() {
+		p.Fields[string(name)] = string(value)
+	}
+	return p
+}
+
 // sameChangedAt reports whether old is the segment_changed_at value of tr
 // (formatted into buf, so nothing is allocated).
-func sameChangedAt(old string, tr tracking, buf []byte) bool {
+func sameChangedAt(old []byte, tr tracking, buf []byte) bool {
 	if tr.changedAt == 0 {
-		return old == ""
+		return len(old) == 0
 	}
-	return old == string(tr.changedAt.Time().AppendFormat(buf, outputs.TimeLayout))
+	return string(old) == string(tr.changedAt.Time().AppendFormat(buf, outputs.TimeLayout))
 }

@@ -13,12 +13,26 @@ import (
 	"github.com/rfmsync/rfmsync/core/state"
 )
 
-// fullPathUnchanged is what the full path (addUpdate on the mapped values)
-// decides: true when it queues neither a write nor a quiet commit.
-func fullPathUnchanged(r *run, key connector.CustomerKey, pub state.Published, tr tracking, values map[string]string) bool {
+// fullPathUnchanged is what the full path (planScored, or planInactive
+// when s is nil) decides: true when it queues neither a write nor a quiet
+// commit.
+func fullPathUnchanged(r *run, key connector.CustomerKey, s *rfm.Score, pub state.Published) bool {
 	p := &plan{quiet: map[connector.CustomerKey]*state.Published{}}
-	r.addUpdate(p, key, pub, tr, crmFields(values, r.Fields, key.Type), false)
+	if s != nil {
+		r.planScored(p, key, s, pub, true, false)
+	} else {
+		r.planInactive(p, key, pub, false)
+	}
 	return len(p.updates) == 0 && len(p.quiet) == 0
+}
+
+func view(t *testing.T, p state.Published) *state.PublishedView {
+	t.Helper()
+	v, err := state.ViewOf(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // perturb returns pub with one thing changed the way a CRM, a person or
@@ -91,23 +105,24 @@ func TestUnchangedFastPathAgreesWithFullPath(t *testing.T) {
 					if len(pub.Fields) == 0 {
 						pub.Fields = nil
 					}
-					if got := r.unchangedScored(key, &s, &pub, tr); got != (mi != 4) {
+					if got := r.unchangedScored(key, &s, view(t, pub)); got != (mi != 4) {
 						t.Fatalf("map %d: a record published from its own values: unchanged = %v", mi, got)
 					} else if got {
 						fast++
 					}
 					if len(pub.Fields) > 0 {
 						q := perturb(rng, pub)
-						if r.unchangedScored(key, &s, &q, tr) && !fullPathUnchanged(r, key, q, tr, values) {
+						if r.unchangedScored(key, &s, view(t, q)) && !fullPathUnchanged(r, key, &s, q) {
 							t.Fatalf("map %d: fast path says unchanged, full path writes: %+v vs %+v", mi, q, values)
 						}
 					}
-					in := inactiveValues(inactive, tr)
-					ipub := state.Published{Fields: crmFields(in, fm, key.Type), Segment: tr.segment, PreviousSegment: tr.previous, SegmentChangedAt: tr.changedAt}
-					if got := r.unchangedInactive(key, &ipub, tr); got != (mi != 4) {
+					itr := tracking{segment: inactive.trackingID(), previous: tr.previous, changedAt: tr.changedAt}
+					in := inactiveValues(inactive, itr)
+					ipub := state.Published{Fields: crmFields(in, fm, key.Type), Segment: itr.segment, PreviousSegment: itr.previous, SegmentChangedAt: itr.changedAt}
+					if got := r.unchangedInactive(key, view(t, ipub)); got != (mi != 4) {
 						t.Fatalf("map %d: an inactive record published from its own values: unchanged = %v", mi, got)
 					}
-					if q := perturb(rng, ipub); r.unchangedInactive(key, &q, tr) && !fullPathUnchanged(r, key, q, tr, in) {
+					if q := perturb(rng, ipub); r.unchangedInactive(key, view(t, q)) && !fullPathUnchanged(r, key, nil, q) {
 						t.Fatalf("map %d: inactive: fast path says unchanged, full path writes: %+v", mi, q)
 					}
 				}
