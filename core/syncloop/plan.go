@@ -115,7 +115,7 @@ func (r *run) plan(set scoredSet, forceAll bool) (*plan, error) {
 		scored := i < len(set.keys) && set.keys[i] == key
 		// Most customers need nothing: proven on the stored bytes
 		// (unchanged.go), else decided on the decoded record.
-		if !forceAll && (scored && r.unchangedScored(key, &set.scores[i], v) || !scored && r.unchangedInactive(key, v)) {
+		if provenUnchanged && !forceAll && (scored && r.unchangedScored(key, &set.scores[i], v) || !scored && r.unchangedInactive(key, v)) {
 			if scored {
 				i++
 			}

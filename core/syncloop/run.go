@@ -71,6 +71,7 @@ type run struct {
 	// reused map of prediction values (unchanged.go).
 	slots   map[string]*typeSlots
 	predBuf map[string]string
+	dates   dateCache
 	// currency caches each source's pinned currency (kept in state).
 	currency map[string]string
 }

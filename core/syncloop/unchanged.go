@@ -22,6 +22,10 @@ import (
 // or extra; an output they do not know), the full path decides, so the
 // plan is the same whichever path ran.
 
+// provenUnchanged turns the fast path on; the benchmark turns it off to
+// measure the full path in the same run.
+var provenUnchanged = true
+
 // fieldSlot is one mapped output and its CRM field for a customer type.
 type fieldSlot struct {
 	output, name string
@@ -120,7 +124,7 @@ func (r *run) unchangedScored(key connector.CustomerKey, s *rfm.Score, v *state.
 		case outputs.LastPurchaseAt:
 			same = string(old) == string(s.Last.Time().AppendFormat(buf[:0], outputs.TimeLayout))
 		case outputs.LastPurchaseDate:
-			same = string(old) == string(s.Last.Time().AppendFormat(buf[:0], outputs.DateLayout))
+			same = string(old) == r.dates.format(s.Last)
 		case outputs.PreviousSegment:
 			same = string(old) == tr.previous
 		case outputs.SegmentChangedAt:
@@ -187,4 +191,27 @@ func sameChangedAt(old []byte, tr tracking, buf []byte) bool {
 		return len(old) == 0
 	}
 	return string(old) == string(tr.changedAt.Time().AppendFormat(buf, outputs.TimeLayout))
+}
+
+// dateCache holds the last_purchase_date values formatted so far, one
+// slot per day (modulo its size): a million customers' last purchases
+// fall on a few hundred days, each formatted once.
+type dateCache struct {
+	days [1024]int64
+	text [1024]string
+}
+
+const microsPerDay = 86_400_000_000
+
+// format is outputs.FormatDate(i), from the cache when it holds i's day.
+func (c *dateCache) format(i rfm.Instant) string {
+	day := int64(i) / microsPerDay
+	if int64(i) < 0 && int64(i)%microsPerDay != 0 {
+		day-- // floor: the UTC day an instant before 1970 falls on
+	}
+	slot := uint64(day) % uint64(len(c.days))
+	if c.text[slot] == "" || c.days[slot] != day {
+		c.days[slot], c.text[slot] = day, outputs.FormatDate(i)
+	}
+	return c.text[slot]
 }

@@ -133,3 +133,19 @@ func TestUnchangedFastPathAgreesWithFullPath(t *testing.T) {
 		t.Fatal("the fast path never ran")
 	}
 }
+
+// TestDateCacheFormatsAsFormatDate checks the cached last_purchase_date
+// values, collisions of slots and instants before 1970 included.
+func TestDateCacheFormatsAsFormatDate(t *testing.T) {
+	var c dateCache
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 20_000 {
+		i := rfm.Instant(rng.Int64N(1<<52) - 1<<50)
+		if rng.IntN(4) == 0 {
+			i = i / microsPerDay * microsPerDay // midnight exactly
+		}
+		if got, want := c.format(i), outputs.FormatDate(i); got != want {
+			t.Fatalf("format(%d) = %q, want %q", i, got, want)
+		}
+	}
+}
