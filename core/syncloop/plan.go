@@ -68,7 +68,14 @@ func (r *run) score() (scoredSet, error) {
 	}
 	set.scores = rfm.ScoreAll(cs, r.asof, r.Params)
 	r.rep.addScores(set.scores, r.Params.Bins)
-	r.addInsight(set.scores)
+	// The summary for people only reads the scores: it runs beside the
+	// predictions and the diff, on the other core (steps waits for it).
+	done := make(chan struct{})
+	r.insightDone = done
+	go func() {
+		defer close(done)
+		r.addInsight(set.scores)
+	}()
 	return set, nil
 }
 

@@ -69,9 +69,13 @@ type run struct {
 	kinds map[string]map[string]outputs.Kind
 	// slots caches the mapped outputs per type, predBuf is the diff's
 	// reused map of prediction values (unchanged.go).
-	slots   map[string]*typeSlots
-	predBuf map[string]string
-	dates   dateCache
+	slots         map[string]*typeSlots
+	lastSlotsType string
+	lastSlots     *typeSlots
+	predBuf       map[string]string
+	dates         dateCache
+	// insightDone is closed when the report's insight is filled in.
+	insightDone chan struct{}
 	// currency caches each source's pinned currency (kept in state).
 	currency map[string]string
 }
@@ -138,6 +142,7 @@ func Interrupted(db *state.DB) (time.Time, bool) {
 }
 
 func (r *run) steps(ctx context.Context) error {
+	defer r.waitInsight()
 	if err := r.checkPullFingerprint(); err != nil {
 		return err
 	}
@@ -195,6 +200,13 @@ func (r *run) steps(ctx context.Context) error {
 		return r.db.SetFingerprint(state.FingerprintScore, r.ScoreFingerprint)
 	}
 	return nil
+}
+
+// waitInsight waits for the insight that score started, if it did.
+func (r *run) waitInsight() {
+	if r.insightDone != nil {
+		<-r.insightDone
+	}
 }
 
 // fixAsOf fixes the run's one asof. An unfinished run's asof is reused,

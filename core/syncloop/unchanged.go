@@ -29,6 +29,35 @@ var provenUnchanged = true
 // fieldSlot is one mapped output and its CRM field for a customer type.
 type fieldSlot struct {
 	output, name string
+	value        slotValue
+}
+
+// slotValue says how a slot's value is derived (slotOther: through the
+// prediction values, or unknown).
+type slotValue uint8
+
+const (
+	slotOther slotValue = iota
+	slotR
+	slotF
+	slotM
+	slotRFM
+	slotSegment
+	slotRecencyDays
+	slotFrequency
+	slotMonetary
+	slotLastPurchaseAt
+	slotLastPurchaseDate
+	slotPreviousSegment
+	slotSegmentChangedAt
+)
+
+var slotValues = map[string]slotValue{
+	outputs.R: slotR, outputs.F: slotF, outputs.M: slotM, outputs.RFM: slotRFM,
+	outputs.Segment: slotSegment, outputs.RecencyDays: slotRecencyDays,
+	outputs.Frequency: slotFrequency, outputs.Monetary: slotMonetary,
+	outputs.LastPurchaseAt: slotLastPurchaseAt, outputs.LastPurchaseDate: slotLastPurchaseDate,
+	outputs.PreviousSegment: slotPreviousSegment, outputs.SegmentChangedAt: slotSegmentChangedAt,
 }
 
 // typeSlots is the mapped outputs of one customer type; ok is false when
@@ -41,7 +70,11 @@ type typeSlots struct {
 
 // slotsOf returns the mapped outputs of a customer type, built once per type.
 func (r *run) slotsOf(typ string) *typeSlots {
+	if r.lastSlots != nil && r.lastSlotsType == typ {
+		return r.lastSlots // customers come sorted by type
+	}
 	if t, ok := r.slots[typ]; ok {
+		r.lastSlotsType, r.lastSlots = typ, t
 		return t
 	}
 	t := &typeSlots{ok: true}
@@ -55,7 +88,7 @@ func (r *run) slotsOf(typ string) *typeSlots {
 			t.ok = false
 		}
 		seen[name] = true
-		t.slots = append(t.slots, fieldSlot{output: output, name: name})
+		t.slots = append(t.slots, fieldSlot{output: output, name: name, value: slotValues[output]})
 		t.predicted = t.predicted || isPredicted(output)
 	}
 	// In name order, as the published fields are stored.
@@ -64,6 +97,7 @@ func (r *run) slotsOf(typ string) *typeSlots {
 		r.slots = map[string]*typeSlots{}
 	}
 	r.slots[typ] = t
+	r.lastSlotsType, r.lastSlots = typ, t
 	return t
 }
 
@@ -104,30 +138,30 @@ func (r *run) unchangedScored(key connector.CustomerKey, s *rfm.Score, v *state.
 			return false
 		}
 		var same bool
-		switch sl.output {
-		case outputs.R:
+		switch sl.value {
+		case slotR:
 			same = string(old) == strconv.Itoa(int(s.R))
-		case outputs.F:
+		case slotF:
 			same = string(old) == strconv.Itoa(int(s.F))
-		case outputs.M:
+		case slotM:
 			same = string(old) == strconv.Itoa(int(s.M))
-		case outputs.RFM:
+		case slotRFM:
 			same = len(old) == 3 && old[0] == '0'+s.R && old[1] == '0'+s.F && old[2] == '0'+s.M
-		case outputs.Segment:
+		case slotSegment:
 			same = string(old) == s.Segment.ID
-		case outputs.RecencyDays:
+		case slotRecencyDays:
 			same = string(old) == string(strconv.AppendInt(buf[:0], s.RecencyDays, 10))
-		case outputs.Frequency:
+		case slotFrequency:
 			same = string(old) == string(strconv.AppendInt(buf[:0], s.Frequency, 10))
-		case outputs.Monetary:
+		case slotMonetary:
 			same = string(old) == s.Monetary.Round2()
-		case outputs.LastPurchaseAt:
+		case slotLastPurchaseAt:
 			same = string(old) == string(s.Last.Time().AppendFormat(buf[:0], outputs.TimeLayout))
-		case outputs.LastPurchaseDate:
+		case slotLastPurchaseDate:
 			same = string(old) == r.dates.format(s.Last)
-		case outputs.PreviousSegment:
+		case slotPreviousSegment:
 			same = string(old) == tr.previous
-		case outputs.SegmentChangedAt:
+		case slotSegmentChangedAt:
 			same = sameChangedAt(old, tr, buf[:0])
 		default:
 			want, known := pred[sl.output]
@@ -157,12 +191,12 @@ func (r *run) unchangedInactive(key connector.CustomerKey, v *state.PublishedVie
 			return false
 		}
 		var same bool
-		switch sl.output {
-		case outputs.Segment:
+		switch sl.value {
+		case slotSegment:
 			same = string(old) == r.Inactive.fieldValue()
-		case outputs.PreviousSegment:
+		case slotPreviousSegment:
 			same = string(old) == tr.previous
-		case outputs.SegmentChangedAt:
+		case slotSegmentChangedAt:
 			same = sameChangedAt(old, tr, buf[:0])
 		default:
 			same = len(old) == 0
