@@ -74,6 +74,8 @@ type run struct {
 	lastSlots     *typeSlots
 	predBuf       map[string]string
 	dates         dateCache
+	changedAt     rfm.Instant
+	changedAtText string
 	// insightDone is closed when the report's insight is filled in.
 	insightDone chan struct{}
 	// currency caches each source's pinned currency (kept in state).

@@ -162,7 +162,7 @@ func (r *run) unchangedScored(key connector.CustomerKey, s *rfm.Score, v *state.
 		case slotPreviousSegment:
 			same = string(old) == tr.previous
 		case slotSegmentChangedAt:
-			same = sameChangedAt(old, tr, buf[:0])
+			same = r.sameChangedAt(old, tr)
 		default:
 			want, known := pred[sl.output]
 			same = known && string(old) == want
@@ -182,7 +182,6 @@ func (r *run) unchangedInactive(key connector.CustomerKey, v *state.PublishedVie
 		return false
 	}
 	tr := tracking{segment: v.Segment, previous: v.PreviousSegment, changedAt: v.SegmentChangedAt}
-	var buf [32]byte
 	i := 0
 	for name, old := range v.Fields() {
 		sl := t.slots[i]
@@ -197,7 +196,7 @@ func (r *run) unchangedInactive(key connector.CustomerKey, v *state.PublishedVie
 		case slotPreviousSegment:
 			same = string(old) == tr.previous
 		case slotSegmentChangedAt:
-			same = sameChangedAt(old, tr, buf[:0])
+			same = r.sameChangedAt(old, tr)
 		default:
 			same = len(old) == 0
 		}
@@ -218,13 +217,17 @@ func (r *run) viewFields(v *state.PublishedView) state.Published {
 	return p
 }
 
-// sameChangedAt reports whether old is the segment_changed_at value of tr
-// (formatted into buf, so nothing is allocated).
-func sameChangedAt(old []byte, tr tracking, buf []byte) bool {
+// sameChangedAt reports whether old is the segment_changed_at value of
+// tr. Most customers last moved at the same few runs' asof: the last
+// instant formatted is kept.
+func (r *run) sameChangedAt(old []byte, tr tracking) bool {
 	if tr.changedAt == 0 {
 		return len(old) == 0
 	}
-	return string(old) == string(tr.changedAt.Time().AppendFormat(buf, outputs.TimeLayout))
+	if r.changedAtText == "" || r.changedAt != tr.changedAt {
+		r.changedAt, r.changedAtText = tr.changedAt, outputs.FormatTime(tr.changedAt)
+	}
+	return string(old) == r.changedAtText
 }
 
 // dateCache holds the last_purchase_date values formatted so far, one
