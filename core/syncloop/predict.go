@@ -102,7 +102,7 @@ func (r *run) predict(set scoredSet) {
 	}
 	pr.HorizonDays = o.HorizonDays
 	w := rfm.Window{AsOf: r.asof, Days: r.WindowDays}
-	rec, ok, refit, err := predict.RefreshWith(r.db, w, r.now, predict.Policy{Every: o.RefitEvery, Unit: o.Unit, DryRun: r.DryRun})
+	rec, ok, refit, preds, err := predict.Run(r.db, w, r.now, predict.Policy{Every: o.RefitEvery, Unit: o.Unit, DryRun: r.DryRun}, o.HorizonDays)
 	if err != nil {
 		pr.Error = err.Error()
 		r.log.Warn("predictions skipped", "err", err)
@@ -127,12 +127,6 @@ func (r *run) predict(set scoredSet) {
 	pr.ModelVersion = rec.Version
 	fitted, model := rec.FittedAt, rec.Model
 	pr.FittedAt, pr.Model = &fitted, &model
-	preds, err := predict.Predict(r.db, rec.Model, w, o.HorizonDays)
-	if err != nil {
-		pr.Error = err.Error()
-		r.log.Warn("predictions skipped", "err", err)
-		return
-	}
 	pr.preds = preds
 	pr.ValueBySegment = map[string]float64{}
 	pr.PAliveDist = make([]int, 10)
