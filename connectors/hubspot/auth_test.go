@@ -299,3 +299,38 @@ func TestDateVersionedPaths(t *testing.T) {
 		}
 	}
 }
+
+// With core's breaker (connector.Env.Breaker), a dead refresh token is
+// sent once: later runs with the same OAuth keys fail with LoginBlocked and
+// no token call, until the configured refresh token changes.
+func TestDeadRefreshTokenTripsTheBreaker(t *testing.T) {
+	s := oauthFake(t, false)
+	s.RevokeRefreshToken(testRefreshToken)
+	breaker := &crmhttp.MemoryBreaker{}
+	run := func(sec map[string]any) error {
+		o := connectOpts(t, s, s.URL(), sec)
+		conn, err := o.New(connector.Env{Breaker: breaker})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_, err = conn.(*Connector).ReadPage(context.Background(), connector.ReadRequest{Source: SourceDeals, Now: s.Now()})
+		return err
+	}
+	if err := run(oauthSection(nil)); !errors.Is(err, crmerr.ErrAuthRefreshDead) {
+		t.Fatalf("first run: %v", err)
+	}
+	for range 3 {
+		if err := run(oauthSection(nil)); !errors.Is(err, crmerr.ErrLoginBlocked) || !strings.Contains(err.Error(), "re-authorise") {
+			t.Fatalf("later run: %v, want login blocked naming the fix", err)
+		}
+	}
+	if n := s.Calls(hubspottest.RouteToken); n != 1 {
+		t.Errorf("%d token calls, want 1", n)
+	}
+	sec := oauthSection(nil)
+	sec["oauth"].(map[string]any)["refresh_token"] = "another-refresh-token"
+	if err := run(sec); errors.Is(err, crmerr.ErrLoginBlocked) || s.Calls(hubspottest.RouteToken) != 2 {
+		t.Errorf("new refresh token: %v after %d token calls; want a fresh try", err, s.Calls(hubspottest.RouteToken))
+	}
+}

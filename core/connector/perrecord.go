@@ -43,6 +43,11 @@ func WriteEach(parent context.Context, ups []Update, sessions int,
 		go func() {
 			defer wg.Done()
 			for u := range next {
+				if ctx.Err() != nil {
+					// Stopped while this one was handed over: the feeder's
+					// select may still pick the send after cancel.
+					continue
+				}
 				outcome, why, err := write(ctx, u)
 				mu.Lock()
 				res.Calls++

@@ -73,3 +73,42 @@ func TestClassPredicates(t *testing.T) {
 		t.Errorf("unknown class String() = %q", got)
 	}
 }
+
+func TestRetryRunSoonAndLoginBlocked(t *testing.T) {
+	for c, want := range map[Class]bool{Transient: true, RateLimited: true, QuotaExhausted: false,
+		Auth: false, LoginBlocked: false, Permanent: false} {
+		if got := c.RetryRunSoon(); got != want {
+			t.Errorf("%v.RetryRunSoon() = %v", c, got)
+		}
+	}
+	if !LoginBlocked.StopsRun() || LoginBlocked.Retryable() || !errors.Is(&Error{Class: LoginBlocked}, ErrLoginBlocked) {
+		t.Error("LoginBlocked must stop the run, never retry, and match its sentinel")
+	}
+}
+
+func TestPauseUntil(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	midnight := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		err  error
+		want time.Time
+		ok   bool
+	}{
+		{"contract reset", fmt.Errorf("read: %w", &Error{Class: QuotaExhausted, ResetAt: midnight}), midnight, true},
+		{"retry-after only", &Error{Class: QuotaExhausted, RetryAfter: 86400 * time.Second}, time.Time{}, false},
+		{"transient with a long hint", &Error{Class: Transient, RetryAfter: 1 << 62, ResetAt: midnight}, time.Time{}, false},
+		{"reset in the past", &Error{Class: QuotaExhausted, ResetAt: now.Add(-time.Hour)}, time.Time{}, false},
+		{"reset beyond any daily reset", &Error{Class: QuotaExhausted, ResetAt: now.AddDate(137, 0, 0)}, now.Add(MaxPause), true},
+		{"not a CRM error", errors.New("x"), time.Time{}, false},
+	}
+	for _, tt := range tests {
+		got, ok := PauseUntil(tt.err, now)
+		if ok != tt.ok || !got.Equal(tt.want) {
+			t.Errorf("%s: %v %v, want %v %v", tt.name, got, ok, tt.want, tt.ok)
+		}
+	}
+	if ValidPause(now.AddDate(137, 0, 0), now) || ValidPause(now.Add(-time.Second), now) || !ValidPause(midnight, now) {
+		t.Error("ValidPause accepts a century or the past, or refuses tonight")
+	}
+}

@@ -1,18 +1,24 @@
 // Package crmhttp is the HTTP layer every rfmsync connector shares: pacing,
-// retries with backoff, Retry-After, error classification, credentials and
-// call counting, set once here so connectors only describe their CRM (a
-// Classifier, Buckets, an Auth). It knows no CRM.
+// retries with backoff, Retry-After, timeouts, error classification, the
+// daily budget, credentials (OAuth grants, session logins, a login breaker)
+// and call counting, set once here so connectors only describe their CRM
+// (a Classifier, Buckets, a Budget's header parser, an Auth). It knows no CRM.
 //
 // An attempt passes these layers, outermost first:
 //
-//	Client.Do          builds the request, replays it once after a rejected credential
-//	retryablehttp      repeats Transient/RateLimited attempts (CheckRetry, PrepareRetry)
-//	transport          paces (Buckets), authorises a clone (Auth), counts (Stats),
-//	                   bounds the attempt (Timeout)
+//	Client.Do          builds the request, replays it once after a rejected
+//	                   credential (unless Request.NoReplay)
+//	retryablehttp      repeats Transient/RateLimited attempts while the call's
+//	                   retry and stall budgets last (CheckRetry, PrepareRetry)
+//	transport          paces (Buckets), checks the Budget, authorises a clone
+//	                   (Auth), counts (Stats), bounds the phases (Timeouts)
 //	base RoundTripper  the network
 //
 // After each attempt the whole body is read and the Classifier gives a
 // Verdict; the final one becomes a *crmerr.Error unless it is a success.
+// A Retry-After is a wait inside the call, capped at MaxRetryAfter; only a
+// classifier's QuotaExhausted verdict with a contract reset (ResetAt) may
+// pause later runs (crmerr.PauseUntil).
 package crmhttp
 
 import (

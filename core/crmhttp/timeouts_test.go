@@ -12,9 +12,11 @@ import (
 	"github.com/rfmsync/rfmsync/core/crmerr"
 )
 
-// shortTimeouts makes a stall cost milliseconds in these tests.
-var shortTimeouts = Timeouts{Connect: time.Second, ResponseHeader: 100 * time.Millisecond,
-	IdleRead: 100 * time.Millisecond, Attempt: 5 * time.Second}
+// shortTimeouts makes a stall cost a fraction of a second in these tests;
+// each test shortens only the phase it stalls, so a loaded machine cannot
+// trip the others.
+var shortTimeouts = Timeouts{Connect: 5 * time.Second, ResponseHeader: 5 * time.Second,
+	IdleRead: 5 * time.Second, Attempt: 20 * time.Second}
 
 // A server that sends headers and part of a body, then nothing: each
 // attempt ends after IdleRead, and the call after the stall budget, with an
@@ -33,8 +35,10 @@ func TestIdleBodyStallIsBoundedByTheStallBudget(t *testing.T) {
 		case <-r.Context().Done():
 		}
 	})
+	to := shortTimeouts
+	to.IdleRead = 100 * time.Millisecond
 	c := newTestClient(t, srv, newFakeClock(), func(o *Options) {
-		o.Timeouts, o.StallBudget = shortTimeouts, 250*time.Millisecond
+		o.Timeouts, o.StallBudget = to, 250*time.Millisecond
 	})
 	_, err := c.DoJSON(context.Background(), "GET", "/x", nil, nil, &struct{}{})
 	var te *TimeoutError
@@ -57,14 +61,13 @@ func TestResponseHeaderTimeout(t *testing.T) {
 		io.WriteString(w, `{}`)
 	})
 	to := shortTimeouts
-	to.Connect = -1 // none: the server is local, only the header wait counts
+	to.ResponseHeader = 300 * time.Millisecond
 	c := newTestClient(t, srv, newFakeClock(), func(o *Options) { o.Timeouts = to })
-	if _, err := c.DoJSON(context.Background(), "GET", "/x", nil, nil, nil); err != nil || hits.get() != 2 {
-		t.Fatalf("err = %v, hits = %d; want success on the second attempt", err, hits.get())
+	if _, err := c.DoJSON(context.Background(), "GET", "/x", nil, nil, nil); err != nil || hits.get() < 2 {
+		t.Fatalf("err = %v, hits = %d; want success after the stalled first attempt", err, hits.get())
 	}
-	s := c.Stats().Snapshot()
-	if s.Retries != 1 {
-		t.Errorf("retries = %d, want 1", s.Retries)
+	if s := c.Stats().Snapshot(); s.Retries < 1 {
+		t.Errorf("retries = %d, want the stalled attempt retried", s.Retries)
 	}
 }
 
@@ -85,7 +88,7 @@ func TestAttemptTimeoutBoundsATrickle(t *testing.T) {
 		}
 	})
 	to := shortTimeouts
-	to.Attempt = 200 * time.Millisecond
+	to.Attempt = 300 * time.Millisecond
 	c := newTestClient(t, srv, newFakeClock(), func(o *Options) { o.Timeouts, o.StallBudget = to, -1 })
 	_, err := c.DoJSON(context.Background(), "GET", "/x", nil, nil, nil)
 	var te *TimeoutError

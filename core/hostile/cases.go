@@ -19,9 +19,9 @@ type Case struct {
 
 // Cases is the standard hostile suite for the requests match selects (a
 // data read such as a list or search page; nil: every request): truncated,
-// null, empty and mistyped bodies, pages ten times too large, stalls before
-// and after the headers, resets, and 429/503 answers with every odd
-// Retry-After of OddRetryAfters.
+// null, empty and mistyped bodies, pages ten times too large, a paging
+// cursor ("after") that goes back, stalls before and after the headers,
+// resets, and 429/503 answers with every odd Retry-After of OddRetryAfters.
 func Cases(match func(*http.Request) bool) []Case {
 	once := func(name string, s Spoil) Case {
 		return Case{Scenario: Scenario{Name: name, Match: match, Times: 1, Spoil: s}, Heals: true}
@@ -40,6 +40,7 @@ func Cases(match func(*http.Request) bool) []Case {
 		always("wrong JSON types", WrongTypes()),
 		always("page ten times too large", HugePage(10)),
 		always("always truncated", Truncated()),
+		always("cursor goes back", CursorBack("after", 1)),
 	}
 	for _, ra := range OddRetryAfters {
 		for _, status := range []int{429, 503} {

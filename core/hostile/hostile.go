@@ -228,6 +228,32 @@ func HugePage(factor int) Spoil {
 	return RewriteJSON(func(v any) any { return repeat(v, factor) })
 }
 
+// CursorBack lets the first pass responses through, remembering the first
+// value of key (a paging cursor such as "after" or "nextRecordsUrl"), and
+// answers every later one with that value: the cursor goes back to a page
+// already read (A→B→A), which a client must detect rather than loop on.
+func CursorBack(key string, pass int) Spoil {
+	var mu sync.Mutex
+	seen, first := 0, any(nil)
+	return RewriteJSON(func(v any) any {
+		mu.Lock()
+		defer mu.Unlock()
+		seen++
+		return walk(v, func(k string, x any) (any, bool) {
+			if k != key {
+				return nil, false
+			}
+			if first == nil {
+				first = x
+			}
+			if seen <= pass {
+				return x, true
+			}
+			return first, true
+		})
+	})
+}
+
 // Stall sends the fake's status and headers (and a first byte of the body
 // if withByte), then nothing until the client gives up or Release.
 func Stall(withByte bool) Spoil {

@@ -3,6 +3,7 @@ package hostile
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -133,4 +134,28 @@ func keys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+func TestCursorBack(t *testing.T) {
+	n := 0
+	pages := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n++
+		fmt.Fprintf(w, `{"results":[],"paging":{"next":{"after":"c%d"}}}`, n)
+	})
+	h := Wrap(pages, Scenario{Name: "back", Spoil: CursorBack("after", 2)})
+	var got []string
+	for range 4 {
+		_, b, err := get(t, h, "/x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v struct {
+			Paging struct{ Next struct{ After string } }
+		}
+		json.Unmarshal(b, &v)
+		got = append(got, v.Paging.Next.After)
+	}
+	if strings.Join(got, ",") != "c1,c2,c1,c1" {
+		t.Errorf("cursors %v, want c1,c2,c1,c1", got)
+	}
 }

@@ -298,3 +298,70 @@ func TestJWTRoundTripAndRefusals(t *testing.T) {
 		t.Errorf("HS256: %v", err)
 	}
 }
+
+func TestExchangeChecksEachGrant(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := App{ClientID: "cid", ClientSecret: "sec", ClientCredentials: true, JWTKey: &key.PublicKey,
+		JWTAudience: "https://login.example", JWTMaxAhead: 3 * time.Minute}
+	var o OAuth[string]
+	o.AddRefresh("rt", "user")
+	r := httptest.NewRequest(http.MethodPost, "/token", nil)
+	form := func(kv ...string) map[string][]string {
+		m := map[string][]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = []string{kv[i+1]}
+		}
+		return m
+	}
+	jwt := func(c JWTClaims) string {
+		a, err := SignJWT(key, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	good := JWTClaims{Iss: "cid", Sub: "u", Aud: "https://login.example", Exp: t0.Add(time.Minute).Unix()}
+	far, wrongAud, wrongIss := good, good, good
+	far.Exp = t0.Add(4 * time.Minute).Unix()
+	wrongAud.Aud = "x"
+	wrongIss.Iss = "x"
+	for _, tc := range []struct {
+		form map[string][]string
+		want GrantFailure
+	}{
+		{form(), GrantMissing},
+		{form("grant_type", "password"), GrantUnsupported},
+		{form("grant_type", GrantRefreshToken, "client_id", "x"), GrantBadClient},
+		{form("grant_type", GrantRefreshToken, "client_id", "cid"), GrantBadSecret},
+		{form("grant_type", GrantRefreshToken, "client_id", "cid", "client_secret", "sec", "refresh_token", "no"), GrantBadRefresh},
+		{form("grant_type", GrantRefreshToken, "client_id", "cid", "client_secret", "sec", "refresh_token", "rt"), GrantOK},
+		{form("grant_type", GrantClientCredentials, "client_id", "cid", "client_secret", "x"), GrantBadSecret},
+		{form("grant_type", GrantClientCredentials, "client_id", "cid", "client_secret", "sec"), GrantOK},
+		{form("grant_type", GrantJWTBearer, "assertion", "a.b.c"), GrantBadAssertion},
+		{form("grant_type", GrantJWTBearer, "assertion", jwt(wrongIss)), GrantBadIssuer},
+		{form("grant_type", GrantJWTBearer, "assertion", jwt(wrongAud)), GrantBadAudience},
+		{form("grant_type", GrantJWTBearer, "assertion", jwt(far)), GrantExpiredAssertion},
+		{form("grant_type", GrantJWTBearer, "assertion", jwt(good)), GrantOK},
+	} {
+		g, got := o.Exchange(app, r, tc.form, t0)
+		if got != tc.want {
+			t.Errorf("%v: %v, want %v", tc.form, got, tc.want)
+		}
+		if got == GrantOK && g.Type == GrantRefreshToken && (g.From != "user" || g.Next != "rt") {
+			t.Errorf("refresh grant %+v", g)
+		}
+		if got == GrantOK && g.Type == GrantJWTBearer && g.Claims.Sub != "u" {
+			t.Errorf("jwt grant %+v", g)
+		}
+	}
+	if o.Refreshes() != 1 {
+		t.Errorf("refreshes %d", o.Refreshes())
+	}
+	app.ClientCredentials = false
+	if _, got := o.Exchange(app, r, form("grant_type", GrantClientCredentials, "client_id", "cid", "client_secret", "sec"), t0); got != GrantUnsupported {
+		t.Errorf("disabled client credentials: %v", got)
+	}
+}

@@ -223,25 +223,45 @@ func (s *Server) handleToken(c *reqCtx) {
 		fail("BAD_GRANT_TYPE", "missing or unknown grant type", "unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
 		return
 	}
-	if app == nil || form.Get("client_id") != app.ClientID {
+	badClient := func() {
 		fail("BAD_CLIENT_ID", "missing or unknown client id", "invalid_client", "client_id is invalid")
-		return
 	}
-	if form.Get("client_secret") != app.ClientSecret {
+	badSecret := func() {
 		fail("BAD_CLIENT_SECRET", "missing or invalid client secret", "invalid_client", "client_secret is invalid")
+	}
+	if app == nil {
+		badClient()
 		return
 	}
 	var rtName string
 	var scopes []string
 	switch grant {
 	case "refresh_token":
-		rt, _, ok := s.auth.tokens.Redeem(form.Get("refresh_token"), false)
-		if !ok {
+		// The kit checks client, secret, then the refresh token, in
+		// HubSpot's order.
+		g, why := s.auth.tokens.Exchange(fakekit.App{ClientID: app.ClientID, ClientSecret: app.ClientSecret}, c.r, form, s.clock.Now())
+		switch why {
+		case fakekit.GrantBadClient:
+			badClient()
+			return
+		case fakekit.GrantBadSecret:
+			badSecret()
+			return
+		case fakekit.GrantOK:
+		default:
 			fail("BAD_REFRESH_TOKEN", "missing or unknown refresh token", "invalid_grant", "refresh token is invalid, expired or revoked")
 			return
 		}
-		rtName, scopes = form.Get("refresh_token"), rt.scopeList
+		rtName, scopes = g.Refresh, g.From.scopeList
 	case "authorization_code":
+		if form.Get("client_id") != app.ClientID {
+			badClient()
+			return
+		}
+		if form.Get("client_secret") != app.ClientSecret {
+			badSecret()
+			return
+		}
 		code := form.Get("code")
 		s.mu.Lock()
 		sc, ok := s.auth.codes[code]
