@@ -1,6 +1,7 @@
 package clv
 
 import (
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"testing"
@@ -49,5 +50,26 @@ func TestSummarizerIsTheBook(t *testing.T) {
 	}
 	if n < 1500 {
 		t.Errorf("only %d customers summarised", n)
+	}
+}
+
+// TestSharedHistoriesAreOneRow checks that customers with one history
+// become one weighted row, and that the weights leave the likelihood as
+// it is with one row per customer.
+func TestSharedHistoriesAreOneRow(t *testing.T) {
+	cs := []Customer{{X: 0, T: 10}, {X: 0, T: 10}, {X: 2, Tx: 3, T: 10}, {X: 2, Tx: 3, T: 10}, {X: 2, Tx: 3, T: 10}, {X: 1, Tx: 1, T: 5}}
+	d := newBGData(cs)
+	if len(d.x) != 3 || d.n != 6 {
+		t.Fatalf("%d rows for %v customers", len(d.x), d.n)
+	}
+	p := []float64{0.3, 4, 0.8, 2.4}
+	got := d.meanLogLik(p, make([]float64, 4))
+	var want float64
+	for _, c := range cs {
+		one := newBGData([]Customer{c})
+		want += one.meanLogLik(p, make([]float64, 4))
+	}
+	if math.Abs(got-want/6) > 1e-12 {
+		t.Errorf("weighted mean log-likelihood %.15g, per customer %.15g", got, want/6)
 	}
 }
