@@ -65,6 +65,8 @@ type run struct {
 	log  *slog.Logger
 	// kinds caches field name → kind per customer type.
 	kinds map[string]map[string]outputs.Kind
+	// pred is the run's predictions and holdout chooser (predict.go).
+	pred predicting
 }
 
 // Run performs one sync and returns its report. The report is filled as far
