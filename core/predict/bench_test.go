@@ -15,7 +15,8 @@ import (
 // benchState fills a state file with n customers' orders over the two years
 // before asof: a BG/NBD-like population (a purchase rate and a lifetime
 // per customer, a mean spend per customer), about 3 orders each.
-func benchState(b *testing.B, n int, asof rfm.Instant) *state.DB {
+func benchState(b *testing.B, n int, asof rfm.Instant) (*state.DB, int) {
+	orders := 0
 	b.Helper()
 	db, err := state.Open(filepath.Join(b.TempDir(), "state.db"), state.Options{})
 	if err != nil {
@@ -42,13 +43,14 @@ func benchState(b *testing.B, n int, asof rfm.Instant) *state.DB {
 		for j, d := 0, first; d >= 0 && first-d < life && j < 40; j++ {
 			amount := rfm.MoneyFromMicros(int64(mean * (rng.ExpFloat64() + rng.ExpFloat64()) / 2 * 1e6))
 			id := key.ID + "-" + strconv.Itoa(j)
+			orders++
 			page = append(page, state.Change{OrderID: id, Fact: state.Fact{OrderID: id, Customer: key, ClosedAt: asof - rfm.Instant(d*float64(day)), Amount: amount}})
 			d -= rng.ExpFloat64() / rate
 		}
 		flush(false)
 	}
 	flush(true)
-	return db
+	return db, orders
 }
 
 // BenchmarkRefitPredict1M is the predictive part of a sync's local work on
@@ -57,7 +59,7 @@ func benchState(b *testing.B, n int, asof rfm.Instant) *state.DB {
 // rounded prediction of every customer. Dry, so every iteration refits.
 func BenchmarkRefitPredict1M(b *testing.B) {
 	asof := rfm.InstantOf(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
-	db := benchState(b, 1_000_000, asof)
+	db, orders := benchState(b, 1_000_000, asof)
 	w := rfm.Window{AsOf: asof, Days: 730}
 	b.ResetTimer()
 	for b.Loop() {
@@ -66,13 +68,14 @@ func BenchmarkRefitPredict1M(b *testing.B) {
 			b.Fatalf("ok=%v %+v %d predictions, %v", ok, r, len(ps), err)
 		}
 	}
+	b.ReportMetric(float64(orders), "orders")
 }
 
 // BenchmarkPredictStored1M is a run between refits: one read and the
 // prediction of every customer with the stored model.
 func BenchmarkPredictStored1M(b *testing.B) {
 	asof := rfm.InstantOf(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
-	db := benchState(b, 1_000_000, asof)
+	db, orders := benchState(b, 1_000_000, asof)
 	w := rfm.Window{AsOf: asof, Days: 730}
 	if _, _, r, _, err := Run(db, w, asof.Time(), Policy{}, 365); err != nil || !r.Refitted {
 		b.Fatalf("first fit: %+v %v", r, err)
@@ -84,4 +87,5 @@ func BenchmarkPredictStored1M(b *testing.B) {
 			b.Fatalf("%+v %d predictions, %v", r, len(ps), err)
 		}
 	}
+	b.ReportMetric(float64(orders), "orders")
 }
