@@ -110,8 +110,9 @@ func (r *run) predict(set scoredSet) {
 	pr.RefitFailed, pr.Warnings = refit.Failed, refit.Warnings
 	if refit.Refitted {
 		pr.Refitted, pr.LogLikelihood = true, refit.LogLikelihood
-		if refit.Shift != (clv.Shift{}) {
-			s := refit.Shift
+		// A shift from a zero parameter is infinite, which JSON cannot
+		// carry; fitted parameters are positive, so it never should be.
+		if s := refit.Shift; s != (clv.Shift{}) && !math.IsInf(s.Max(), 0) && !math.IsNaN(s.Max()) {
 			pr.Shift = &s
 		}
 		r.log.Info("predictive model refitted", "version", refit.Version, "log_likelihood", refit.LogLikelihood, "max_shift", refit.Shift.Max())
