@@ -142,8 +142,10 @@ func TestWriteSessionsShareOnePace(t *testing.T) {
 func TestSlowWriteIsRetriedLater(t *testing.T) {
 	w := newWriteWorld(t, 1)
 	o := options(t, w.s, w.url, nil)
-	o.hooks.timeouts = crmhttp.Timeouts{ResponseHeader: 50 * time.Millisecond, Attempt: 50 * time.Millisecond}
-	o.hooks.stallBudget = 200 * time.Millisecond
+	// A save slower than the client waits: one timed-out attempt spends
+	// the stall budget.
+	o.hooks.timeouts = crmhttp.Timeouts{ResponseHeader: 300 * time.Millisecond, Attempt: time.Second}
+	o.hooks.stallBudget = 100 * time.Millisecond
 	w.s.Inject("revise", 1000, vtenexttest.Fault{Slow: true})
 	c := build(t, o, w.specs)
 	// Log in first, so the short timeout meets only the writes.
