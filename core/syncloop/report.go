@@ -83,6 +83,9 @@ type Report struct {
 
 	// Insight is money per segment, raw distributions and the cuts in force.
 	Insight *insight.Insight `json:"insight,omitempty"`
+	// Predict is the predictive models' refit, predictions and lift (nil
+	// when neither predictions nor the holdout are on).
+	Predict *PredictReport `json:"predict,omitempty"`
 }
 
 // Applied is what one source's pages did to state.
@@ -236,6 +239,7 @@ func (rep *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "scored %d customers\n", rep.Scored)
 	printCounts(w, "segments", rep.labelled(rep.Segments))
 	printCounts(w, "moves", rep.labelledMoves())
+	rep.Predict.print(w)
 	if rep.Repaired > 0 {
 		fmt.Fprintf(w, "repaired: %d customers had values changed in the CRM (e.g. %s); they are written back\n",
 			rep.Repaired, strings.Join(rep.SampleRepaired, ", "))

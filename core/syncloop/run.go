@@ -44,6 +44,8 @@ type Options struct {
 	// Recalibrate gives, per threshold metric, how often its cuts are
 	// recomputed from the data (0 = use the configured cuts).
 	Recalibrate map[rfm.Metric]time.Duration
+	// Predict adds the predictive outputs and the holdout (predict.go).
+	Predict PredictOptions
 }
 
 // Meta keys of the run's own bookkeeping.
@@ -80,6 +82,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.SampleSize <= 0 {
 		o.SampleSize = 5
 	}
+	o.Predict = o.Predict.withDefaults()
 	r := &run{Options: o, conn: o.Connector, db: o.State, now: o.Now(), log: o.Logger}
 	r.rep = newReport(o.DryRun)
 	calls0 := callsOf(r.conn)
@@ -158,6 +161,7 @@ func (r *run) steps(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	r.predict(scored)
 	forceAll, err := r.scoreFingerprintChanged()
 	if err != nil {
 		return err
@@ -172,6 +176,7 @@ func (r *run) steps(ctx context.Context) error {
 	if err := r.write(ctx, plan); err != nil {
 		return err
 	}
+	r.measureLift()
 	if forceAll {
 		return r.db.SetFingerprint(state.FingerprintScore, r.ScoreFingerprint)
 	}
