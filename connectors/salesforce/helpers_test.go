@@ -144,3 +144,6 @@ func (l *logBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.buf.String()
 }
+
+// connectorEnvWithTokens keeps rotated refresh tokens, as the state file does.
+var connectorEnvWithTokens = connector.Env{Fields: specs(rfmFields()), Tokens: &memTokens{m: map[string]string{}}}
