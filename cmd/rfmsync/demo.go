@@ -56,7 +56,8 @@ fields:
 `
 
 func runDemo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("demo", "[--contacts N] [--deals N] [--state-dir DIR] [--listen ADDR] [--serve]", stdout, stderr)
+	fs := newFlags("demo", "[--crm hubspot|salesforce] [--contacts N] [--deals N] [--state-dir DIR] [--listen ADDR] [--serve]", stdout, stderr)
+	crm := fs.String("crm", "hubspot", "the fake CRM: hubspot or salesforce (accounts as --contacts/3)")
 	contacts := fs.Int("contacts", 3000, "contacts in the generated base")
 	deals := fs.Int("deals", 9000, "deals over three years")
 	dir := fs.String("state-dir", "", "keep the state file here (default: a temporary directory; with --serve, where the config file is written)")
@@ -67,6 +68,12 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	}
 	if *contacts < 10 || *deals < *contacts {
 		return usagef("want --contacts ≥ 10 and --deals ≥ --contacts")
+	}
+	if *crm != "hubspot" && *crm != "salesforce" {
+		return usagef("--crm: want hubspot or salesforce, got %q", *crm)
+	}
+	if *serve && *crm != "hubspot" {
+		return usagef("--serve runs the fake HubSpot only")
 	}
 	if *serve {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -80,6 +87,9 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 			return usagef("--listen %s: %v", *listen, err)
 		}
 		defer ln.Close()
+	}
+	if *crm == "salesforce" {
+		return runDemoSalesforce(max(*contacts/3, 10), *deals, *dir, ln, stdout)
 	}
 	began := time.Now()
 	if *dir == "" {
