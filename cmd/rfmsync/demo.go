@@ -31,7 +31,7 @@ func init() {
 const demoConfig = `
 state:
   path: %s
-listen: ""
+listen: %q
 crm:
   type: hubspot
   hubspot:
@@ -56,12 +56,12 @@ fields:
 `
 
 func runDemo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("demo", "[--crm hubspot|salesforce] [--contacts N] [--deals N] [--state-dir DIR] [--listen ADDR] [--serve]", stdout, stderr)
-	crm := fs.String("crm", "hubspot", "the fake CRM: hubspot or salesforce (accounts as --contacts/3)")
+	fs := newFlags("demo", "[--crm hubspot|salesforce|vtenext] [--contacts N] [--deals N] [--state-dir DIR] [--listen ADDR] [--serve]", stdout, stderr)
 	contacts := fs.Int("contacts", 3000, "contacts in the generated base")
 	deals := fs.Int("deals", 9000, "deals over three years")
 	dir := fs.String("state-dir", "", "keep the state file here (default: a temporary directory; with --serve, where the config file is written)")
 	listen := fs.String("listen", "", "after the syncs, serve the status dashboard here (e.g. 127.0.0.1:9464) until interrupted; with --serve, the listen of the printed config")
+	crm := fs.String("crm", "hubspot", "the fake CRM: hubspot, salesforce (--contacts/3 accounts, --deals opportunities) or vtenext (--contacts are accounts, --deals sales orders)")
 	serve := fs.Bool("serve", false, "a playground: keep the fake HubSpot running, write a ready config pointing at it, print it and wait for Ctrl-C (no syncs are run: try check, fields ensure, once --dry-run, run yourself)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -69,11 +69,12 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if *contacts < 10 || *deals < *contacts {
 		return usagef("want --contacts ≥ 10 and --deals ≥ --contacts")
 	}
-	if *crm != "hubspot" && *crm != "salesforce" {
-		return usagef("--crm: want hubspot or salesforce, got %q", *crm)
-	}
-	if *serve && *crm != "hubspot" {
-		return usagef("--serve runs the fake HubSpot only")
+	switch {
+	case *crm == "vtenext" && !*serve && *listen == "":
+		return runDemoVtenext(*contacts/10, *deals/10, *dir, stdout)
+	case *crm == "salesforce" && !*serve:
+	case *crm != "hubspot":
+		return usagef("--crm %s: want hubspot, salesforce (without --serve) or vtenext (without --serve and --listen)", *crm)
 	}
 	if *serve {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -116,7 +117,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 		srv.URL(), len(base.Contacts), len(base.Companies), len(base.Deals))
 	srv.Advance(time.Minute) // HubSpot's search shows writes after a lag
 
-	cfg, err := config.LoadBytes(fmt.Appendf(nil, demoConfig, filepath.Join(*dir, "rfmsync.db"), srv.URL()), os.LookupEnv)
+	cfg, err := config.LoadBytes(fmt.Appendf(nil, demoConfig, filepath.Join(*dir, "rfmsync.db"), "", srv.URL()), os.LookupEnv)
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}

@@ -108,6 +108,7 @@ func (s *syncer) options(asof time.Time, dry bool) syncloop.Options {
 			rfm.Frequency: s.cfg.RFM.Frequency.RecalibrateEvery,
 			rfm.Monetary:  s.cfg.RFM.Monetary.RecalibrateEvery,
 		},
+		Predict: predictOptions(s.cfg),
 	}
 }
 

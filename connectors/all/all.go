@@ -8,4 +8,5 @@ import (
 	// Connectors, one per CRM; add new ones here.
 	_ "github.com/rfmsync/rfmsync/connectors/hubspot"
 	_ "github.com/rfmsync/rfmsync/connectors/salesforce"
+	_ "github.com/rfmsync/rfmsync/connectors/vtenext"
 )

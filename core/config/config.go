@@ -25,6 +25,8 @@ type Config struct {
 	Fields Fields `koanf:"fields"`
 	Log    Log    `koanf:"log"`
 	Status Status `koanf:"status"`
+	// Predict is the predictive models, the holdout and lift (predict.go).
+	Predict Predict `koanf:"predict"`
 
 	compiled compiled
 }
@@ -173,8 +175,9 @@ func defaults() Config {
 			NewCustomers: NewCustomers{ID: "new", Label: "New"},
 			Inactive:     Inactive{Mode: string(InactiveClear), ID: "inactive", Label: "Inactive"},
 		},
-		Log:    Log{Format: DefaultLogFormat, Level: DefaultLogLevel},
-		Status: Status{UnreadyAfterFailures: DefaultUnreadyAfterFailures, HistoryRuns: DefaultHistoryRuns},
+		Log:     Log{Format: DefaultLogFormat, Level: DefaultLogLevel},
+		Status:  Status{UnreadyAfterFailures: DefaultUnreadyAfterFailures, HistoryRuns: DefaultHistoryRuns},
+		Predict: defaultPredict(),
 	}
 }
 
@@ -207,7 +210,7 @@ func (c *Config) Warnings() []string {
 		out = append(out, "fields: no field is mapped, so a sync scores customers but writes nothing to the CRM "+
 			"(map at least fields.segment)")
 	}
-	return out
+	return append(out, c.predictWarnings()...)
 }
 
 // NextRuns returns the schedule's next n run times after from, in the

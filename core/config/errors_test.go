@@ -25,10 +25,10 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		key     string
 		problem string
 	}{
-		{"unknown top-level key", "colour: blue\n", nil, "colour", "unknown key (known here: crm, fields, listen, log, rfm, schedule, state, status)"},
+		{"unknown top-level key", "colour: blue\n", nil, "colour", "unknown key (known here: crm, fields, listen, log, predict, rfm, schedule, state, status)"},
 		{"unknown nested key", "rfm:\n  window_dayz: 3\n", nil, "rfm.window_dayz", "unknown key"},
 		{"unknown key in a rule", "rfm:\n  segments:\n    rules:\n      - {id: all, colour: red}\n", nil, "rfm.segments.rules[0].colour", "known here: f, fm, id, label, m, r"},
-		{"unknown fields output", "fields:\n  score: rfm_score\n", nil, "fields.score", "frequency, last_purchase_at"},
+		{"unknown fields output", "fields:\n  score: rfm_score\n", nil, "fields.score", "frequency, holdout, last_purchase_at"},
 		{"fields.group moved", "fields:\n  group: rfm\n", nil, "fields.group", "crm.hubspot.property_group"},
 		{"field per type mapped twice", "fields:\n  r: rfm_r\n  f:\n    Contacts: RFM_R\n", nil, "fields.f.Contacts", `CRM field "RFM_R" is already mapped by fields.r`},
 		{"field per type not text", "fields:\n  f:\n    Contacts: [a]\n", nil, "fields.f", "want a field name"},

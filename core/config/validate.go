@@ -20,6 +20,7 @@ func (c *Config) validate(explicit func(key string) bool, p *problems) {
 	c.compileRFM(explicit, p)
 	validateFields(c.Fields, c.CRM.Type, p)
 	validateOps(c, p)
+	validatePredict(c, p)
 	c.decodeConnector(p)
 }
 

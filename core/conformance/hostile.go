@@ -23,6 +23,14 @@ type HostileFake interface {
 	PageReads() func(*http.Request) bool
 }
 
+// CursorRewinder is implemented by hostile fakes whose page answers carry
+// no server-side cursor to rewrite (vtenext's keyset is built by the
+// client): the "cursor goes back" case then serves the fake's own way of
+// going back, such as answering a later page with an earlier page's rows.
+type CursorRewinder interface {
+	CursorBack() hostile.Spoil
+}
+
 // RunHostile runs every standard hostile case on the second page read of
 // a first pull. A case that heals within the call must end like a clean
 // run; one that does not must fail the run with a classified, non-empty
@@ -35,6 +43,9 @@ func RunHostile(t *testing.T, newFake func(t *testing.T) Fake) {
 		return // not served over HTTP: nothing to spoil
 	}
 	for _, tc := range hostile.Cases(probe.PageReads()) {
+		if cr, ok := probe.(CursorRewinder); ok && tc.Name == "cursor goes back" {
+			tc.Scenario.Spoil = cr.CursorBack()
+		}
 		t.Run(tc.Name, func(t *testing.T) {
 			w := newWorld(t, newFake(t))
 			hf := w.fake.(HostileFake)

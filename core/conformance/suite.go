@@ -206,6 +206,12 @@ func (w *world) settle() { w.fake.Advance(max(15*time.Minute, 2*w.profile.Lag)) 
 // sync runs the loop once against a fresh connector and state handle.
 func (w *world) sync(dry bool) (*syncloop.Report, error) {
 	w.t.Helper()
+	return w.syncAt(dry, time.Time{})
+}
+
+// syncAt is sync with a pinned asof (zero: the run's own).
+func (w *world) syncAt(dry bool, asof time.Time) (*syncloop.Report, error) {
+	w.t.Helper()
 	db, err := state.Open(w.path, state.Options{LockTimeout: time.Second})
 	if err != nil {
 		w.t.Fatal(err)
@@ -213,7 +219,9 @@ func (w *world) sync(dry bool) (*syncloop.Report, error) {
 	defer db.Close()
 	conn := w.fake.NewConnector(w.t)
 	defer conn.Close()
-	return w.runWith(conn, db, dry)
+	o := w.options(conn, db, dry)
+	o.AsOf = asof
+	return syncloop.Run(context.Background(), o)
 }
 
 func (w *world) runWith(conn connector.Connector, db *state.DB, dry bool) (*syncloop.Report, error) {
@@ -252,16 +260,7 @@ func (w *world) checkServed(f Fault) {
 // same day), failing the test on error.
 func (w *world) mustSyncAt(dry bool, asof time.Time) *syncloop.Report {
 	w.t.Helper()
-	db, err := state.Open(w.path, state.Options{LockTimeout: time.Second})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer db.Close()
-	conn := w.fake.NewConnector(w.t)
-	defer conn.Close()
-	o := w.options(conn, db, dry)
-	o.AsOf = asof
-	rep, err := syncloop.Run(context.Background(), o)
+	rep, err := w.syncAt(dry, asof)
 	if err != nil {
 		w.t.Fatalf("sync: %v (report: %+v)", err, rep)
 	}

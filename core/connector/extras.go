@@ -109,23 +109,23 @@ const (
 // ManualField is what an admin enters to create a field by hand.
 type ManualField struct {
 	// Where is the object or module and screen, e.g. "Accounts → Layout Editor".
-	Where    string
-	Label    string
-	Type     string
-	Decimals int
+	Where    string `json:"where"`
+	Label    string `json:"label"`
+	Type     string `json:"type"`
+	Decimals int    `json:"decimals,omitempty"`
 	// Picklist values, in order.
-	Values []string
+	Values []string `json:"values,omitempty"`
 }
 
 // FieldAction is what ensuring one field did (or would do).
 type FieldAction struct {
-	Name   string
-	Action FieldActionKind
-	Detail string
+	Name   string          `json:"name"`
+	Action FieldActionKind `json:"action"`
+	Detail string          `json:"detail,omitempty"`
 	// FoundAs is the existing field's name, for ActionFoundAs.
-	FoundAs string
+	FoundAs string `json:"found_as,omitempty"`
 	// Manual is set for ActionCreateByHand.
-	Manual *ManualField
+	Manual *ManualField `json:"manual,omitempty"`
 }
 
 // FieldEnsurer creates the fields rfmsync writes, idempotently. With apply

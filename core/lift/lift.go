@@ -3,6 +3,7 @@ package lift
 import (
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/rfmsync/rfmsync/core/rfm"
 )
@@ -126,34 +127,61 @@ const z95 = 1.959963984540054
 // segment; minEntries is the per-arm minimum below which a row says
 // TooFew instead of showing noise.
 func Report(entries []Entry, asof rfm.Instant, days int, outcome Outcome, minEntries int) []Row {
-	window := rfm.Instant(int64(days) * rfm.DaySeconds * 1_000_000)
-	type counts struct{ treated, held [2]int }
-	bySeg := map[string]*counts{}
+	t := NewTally(asof, days, outcome)
 	for _, e := range entries {
-		if e.At+window > asof {
-			continue
-		}
-		at := e.MovedUpAt
-		if outcome == BoughtAgain {
-			at = e.BoughtAt
-		}
-		success := at > e.At && at <= e.At+window
-		c := bySeg[e.Segment]
-		if c == nil {
-			c = &counts{}
-			bySeg[e.Segment] = c
-		}
-		arm := &c.treated
-		if e.Holdout {
-			arm = &c.held
-		}
-		arm[0]++
-		if success {
-			arm[1]++
-		}
+		t.Add(e)
 	}
-	rows := make([]Row, 0, len(bySeg))
-	for seg, c := range bySeg {
+	return t.Rows(minEntries)
+}
+
+// Tally is Report one entry at a time, so a report over millions of
+// customers holds counts per segment, not every entry.
+type Tally struct {
+	asof, window rfm.Instant
+	outcome      Outcome
+	bySeg        map[string]*counts
+	// Counted is how many entries were old enough to count.
+	Counted int
+}
+
+type counts struct{ treated, held [2]int }
+
+// NewTally starts a tally as of asof over a window of days.
+func NewTally(asof rfm.Instant, days int, outcome Outcome) *Tally {
+	return &Tally{asof: asof, window: rfm.Instant(int64(days) * rfm.DaySeconds * 1_000_000),
+		outcome: outcome, bySeg: map[string]*counts{}}
+}
+
+// Add counts one entry, if its window has passed.
+func (t *Tally) Add(e Entry) {
+	if e.At+t.window > t.asof {
+		return
+	}
+	at := e.MovedUpAt
+	if t.outcome == BoughtAgain {
+		at = e.BoughtAt
+	}
+	success := at > e.At && at <= e.At+t.window
+	c := t.bySeg[e.Segment]
+	if c == nil {
+		c = &counts{}
+		t.bySeg[e.Segment] = c
+	}
+	arm := &c.treated
+	if e.Holdout {
+		arm = &c.held
+	}
+	arm[0]++
+	if success {
+		arm[1]++
+	}
+	t.Counted++
+}
+
+// Rows is the report of what was added, sorted by segment.
+func (t *Tally) Rows(minEntries int) []Row {
+	rows := make([]Row, 0, len(t.bySeg))
+	for seg, c := range t.bySeg {
 		r := Row{Segment: seg, Treated: group(c.treated), Holdout: group(c.held)}
 		// An arm without entries has no rate, whatever the minimum.
 		need := max(minEntries, 1)
@@ -173,15 +201,7 @@ func Report(entries []Entry, asof rfm.Instant, days int, outcome Outcome, minEnt
 		}
 		rows = append(rows, r)
 	}
-	slices.SortFunc(rows, func(a, b Row) int {
-		switch {
-		case a.Segment < b.Segment:
-			return -1
-		case a.Segment > b.Segment:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(rows, func(a, b Row) int { return strings.Compare(a.Segment, b.Segment) })
 	return rows
 }
 

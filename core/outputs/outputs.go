@@ -20,6 +20,22 @@ const (
 	LastPurchaseDate = "last_purchase_date"
 	PreviousSegment  = "previous_segment"
 	SegmentChangedAt = "segment_changed_at"
+	// PAlive, ExpectedOrders and PredictedValue are the predictive model's
+	// outputs (core/clv): the probability the customer is still active, and
+	// the purchase occasions and value expected over the configured horizon.
+	PAlive         = "p_alive"
+	ExpectedOrders = "expected_orders"
+	PredictedValue = "predicted_value"
+	// Holdout says whether the customer is in the lift holdout
+	// (HoldoutHeld) or treated like everyone else (HoldoutTreated), so
+	// workflows can leave the holdout alone.
+	Holdout = "holdout"
+)
+
+// The two values of the holdout output.
+const (
+	HoldoutHeld    = "holdout"
+	HoldoutTreated = "treated"
 )
 
 // Kind is the type of CRM field an output needs.
@@ -62,6 +78,10 @@ var all = []Output{
 	{Name: LastPurchaseDate, Kind: Date, Label: "RFM last purchase date"},
 	{Name: PreviousSegment, Kind: Enum, Label: "RFM previous segment"},
 	{Name: SegmentChangedAt, Kind: DateTime, Label: "RFM segment changed at"},
+	{Name: PAlive, Kind: Number, Decimals: 2, Label: "RFM probability alive"},
+	{Name: ExpectedOrders, Kind: Number, Decimals: 1, Label: "RFM expected orders"},
+	{Name: PredictedValue, Kind: Number, Decimals: 2, Label: "RFM predicted value"},
+	{Name: Holdout, Kind: Enum, Label: "RFM holdout group"},
 }
 
 // All returns every output in a stable order.

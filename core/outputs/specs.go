@@ -53,6 +53,10 @@ func Specs(fields FieldMap, p rfm.Params, windowDays int, inactive Inactive) []F
 		LastPurchaseDate: "Day (UTC) of the latest won order, " + tail,
 		PreviousSegment:  "The RFM segment before the last move, written by rfmsync",
 		SegmentChangedAt: "When the RFM segment last changed (the sync that saw the move), written by rfmsync",
+		PAlive:           "Probability (0–1) that the customer is still active (BG/NBD model), written by rfmsync",
+		ExpectedOrders:   "Expected purchase occasions over the prediction horizon (BG/NBD model), written by rfmsync",
+		PredictedValue:   "Expected value over the prediction horizon in home currency (BG/NBD × Gamma-Gamma), written by rfmsync",
+		Holdout:          "holdout: left out of segment workflows to measure their lift; treated: everyone else. Stable, written by rfmsync",
 	}
 	var out []FieldSpec
 	for _, o := range all {
@@ -61,7 +65,10 @@ func Specs(fields FieldMap, p rfm.Params, windowDays int, inactive Inactive) []F
 			continue
 		}
 		s := FieldSpec{Output: o.Name, Field: f, Label: o.Label, Description: desc[o.Name], Kind: o.Kind, Decimals: o.Decimals}
-		if o.Kind == Enum {
+		switch {
+		case o.Name == Holdout:
+			s.Options = HoldoutOptions()
+		case o.Kind == Enum:
 			s.Options = segs
 		}
 		out = append(out, s)
@@ -90,4 +97,9 @@ func SegmentOptions(p rfm.Params, inactive Inactive) []FieldOption {
 	}
 	add(inactive)
 	return segs
+}
+
+// HoldoutOptions are the dropdown options of the holdout field.
+func HoldoutOptions() []FieldOption {
+	return []FieldOption{{Value: HoldoutHeld, Label: "Holdout"}, {Value: HoldoutTreated, Label: "Treated"}}
 }

@@ -15,9 +15,22 @@ import (
 	"github.com/rfmsync/rfmsync/core/state"
 )
 
-// unit is the time unit models are fitted in. Predictions do not depend on
-// it (α scales with the unit); weeks keep the numbers readable.
-const unit = clv.Week
+// defaultUnit is the time unit models are fitted in unless configured.
+// Predictions barely depend on it (α scales with the unit); weeks keep the
+// numbers readable.
+const defaultUnit = clv.Week
+
+// Policy is how Refresh decides and stores.
+type Policy struct {
+	// Every is the refit cadence (0: clv.DefaultRefitEvery).
+	Every time.Duration
+	// Unit is the unit to fit in (default week); a stored model fitted in
+	// another unit is refitted.
+	Unit clv.Unit
+	// DryRun fits when due but stores nothing, so a dry run leaves state
+	// as it found it.
+	DryRun bool
+}
 
 // Refit says what Refresh did.
 type Refit struct {
@@ -40,14 +53,25 @@ type Refit struct {
 // the last fit. ok is false when there is no model at all (the first fit
 // failed): the run then writes no prediction outputs.
 func Refresh(db *state.DB, w rfm.Window, now time.Time, every time.Duration) (rec state.ModelRecord, ok bool, r Refit, err error) {
+	return RefreshWith(db, w, now, Policy{Every: every})
+}
+
+// RefreshWith is Refresh under a policy: a unit other than the stored
+// model's makes a refit due, and a dry run stores nothing (the fitted
+// model is returned with Version 0).
+func RefreshWith(db *state.DB, w rfm.Window, now time.Time, pol Policy) (rec state.ModelRecord, ok bool, r Refit, err error) {
+	unit := pol.Unit
+	if unit == "" {
+		unit = defaultUnit
+	}
 	rec, ok, err = db.CurrentModel()
 	if err != nil {
 		return rec, false, r, err
 	}
-	if ok && !clv.RefitDue(rec.FittedAt, now, every) {
+	if ok && rec.Model.Unit == unit && !clv.RefitDue(rec.FittedAt, now, pol.Every) {
 		return rec, true, r, nil
 	}
-	cs, err := customers(db, w)
+	cs, err := customers(db, w, unit)
 	if err != nil {
 		return rec, ok, r, err
 	}
@@ -62,11 +86,14 @@ func Refresh(db *state.DB, w rfm.Window, now time.Time, every time.Duration) (re
 		LogLikelihood: fit.LogLikelihood, SpendLogLikelihood: fit.SpendLogLikelihood,
 		Warnings: fit.Warnings,
 	}
-	if next.Version, err = db.PutModel(next); err != nil {
-		return rec, ok, r, err
+	if !pol.DryRun {
+		if next.Version, err = db.PutModel(next); err != nil {
+			return rec, ok, r, err
+		}
 	}
 	r = Refit{Refitted: true, Version: next.Version, LogLikelihood: fit.LogLikelihood, Warnings: fit.Warnings}
-	if ok {
+	// Parameters fitted in another unit are not comparable (α scales).
+	if ok && rec.Model.Unit == unit {
 		r.Shift = fit.Model.ShiftFrom(rec.Model)
 	}
 	return next, true, r, nil
@@ -98,7 +125,7 @@ func Predict(db *state.DB, m clv.Model, w rfm.Window, horizonDays int) (map[conn
 }
 
 // customers summarises the orders inside w for a fit, calibrated at w.AsOf.
-func customers(db *state.DB, w rfm.Window) ([]clv.Customer, error) {
+func customers(db *state.DB, w rfm.Window, unit clv.Unit) ([]clv.Customer, error) {
 	book := clv.NewBook(clv.Periods{CalibrationEnd: w.AsOf, HoldoutEnd: w.AsOf, Unit: unit})
 	err := db.CustomerOrders(w, func(_ connector.CustomerKey, orders []rfm.Order) error {
 		for _, o := range orders {

@@ -35,17 +35,20 @@ type RunRecord struct {
 	Error      string `json:"error,omitempty"`
 	Resumed    bool   `json:"resumed,omitempty"`
 
-	Pulled   map[string]int   `json:"pulled,omitempty"`
-	Skipped  map[string]int   `json:"skipped,omitempty"`
-	Scored   int              `json:"scored"`
-	Segments map[string]int   `json:"segments,omitempty"`
-	Moves    int              `json:"moves"`
-	Changed  int              `json:"changed"`
-	Written  int              `json:"written"`
-	Rejected int              `json:"rejected"`
-	NotFound int              `json:"not_found"`
-	Deferred int              `json:"deferred"`
-	APICalls map[string]int64 `json:"api_calls,omitempty"`
+	Pulled   map[string]int `json:"pulled,omitempty"`
+	Skipped  map[string]int `json:"skipped,omitempty"`
+	Scored   int            `json:"scored"`
+	Segments map[string]int `json:"segments,omitempty"`
+	Moves    int            `json:"moves"`
+	// MoveCounts counts moves as "from → to", so the page's period move
+	// matrix survives a restart.
+	MoveCounts map[string]int   `json:"move_counts,omitempty"`
+	Changed    int              `json:"changed"`
+	Written    int              `json:"written"`
+	Rejected   int              `json:"rejected"`
+	NotFound   int              `json:"not_found"`
+	Deferred   int              `json:"deferred"`
+	APICalls   map[string]int64 `json:"api_calls,omitempty"`
 	// DailyRemaining is the CRM's daily quota left after the run, -1 unknown.
 	DailyRemaining int64 `json:"daily_quota_remaining"`
 }

@@ -46,6 +46,9 @@ func RecordOf(started, finished time.Time, rep *syncloop.Report, err error) stat
 	for _, n := range rep.Moves {
 		r.Moves += n
 	}
+	if len(rep.Moves) > 0 {
+		r.MoveCounts = rep.Moves
+	}
 	r.Changed, r.Written, r.Rejected, r.NotFound, r.Deferred = rep.Changed, rep.Written, rep.Rejected, rep.NotFound, Deferred(rep)
 	r.APICalls = rep.APICalls
 	if rep.DailyRemaining != nil {

@@ -74,6 +74,8 @@ type pageView struct {
 	Recent      []runRow
 	// Lookup says /customer is on.
 	Lookup bool
+	// Predict is the predictive section (predict_page.go), nil when off.
+	Predict *predictView
 }
 
 // HistoryNewest is the persisted run history, newest first, at most 30.
@@ -177,6 +179,7 @@ func buildPage(s snapshot, period string) pageView {
 		}
 	}
 	v.PeriodMoves = periodMoves(s.Runs, rep.AsOf.Time(), d, segs)
+	v.Predict = buildPredict(rep, v.Rows)
 	return v
 }
 

@@ -36,6 +36,11 @@ func (r *run) calibrate(cs []rfm.Customer) error {
 			if err := json.Unmarshal(b, &c); err != nil {
 				return fmt.Errorf("stored calibration of %s: %w", m.metric, err)
 			}
+			if len(c.Cuts) != r.Params.Bins-1 {
+				// Stored for another number of bins: it would score past
+				// the bins. Recalibrate now.
+				c = calibration{}
+			}
 		}
 		// Measured against the run's asof, so a resumed run decides as the
 		// interrupted one did.

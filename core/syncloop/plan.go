@@ -150,7 +150,9 @@ func (r *run) planScored(p *plan, key connector.CustomerKey, s *rfm.Score, pub s
 		}
 		r.rep.addMove(from, s.Segment.ID)
 	}
-	r.addUpdate(p, key, pub, next, crmFields(scoredValues(s, next), r.Fields, key.Type), forceAll)
+	values := scoredValues(s, next)
+	r.predictedValues(values, key, pub)
+	r.addUpdate(p, key, pub, next, crmFields(values, r.Fields, key.Type), forceAll)
 }
 
 func (r *run) planInactive(p *plan, key connector.CustomerKey, pub state.Published, forceAll bool) {

@@ -40,13 +40,14 @@ func (r *run) toChange(source string, rec connector.Record) (state.Change, rfm.S
 	if !amountFits(amount) {
 		return del, SkipAmountOutOfRange, nil
 	}
-	if ok, err := r.oneCurrency(source, rec.Currency); err != nil || !ok {
-		return del, SkipSecondCurrency, err
-	}
 	key := rec.Customer
 	key.ID = strings.TrimSpace(key.ID)
 	if key.ID != "" && !validID(key.ID) {
 		return del, SkipBadID, nil
+	}
+	// Last: only a record that otherwise counts may pin the currency.
+	if ok, err := r.oneCurrency(source, rec.Currency); err != nil || !ok {
+		return del, SkipSecondCurrency, err
 	}
 	f := state.Fact{OrderID: rec.OrderID, Customer: key, ClosedAt: closedAt, Amount: amount}
 	if key.ID == "" {
@@ -74,18 +75,26 @@ func (r *run) oneCurrency(source, code string) (bool, error) {
 		want = strings.ToUpper(p.PinnedCurrency(source))
 	}
 	if want == "" {
-		key := metaCurrency + source
-		b, err := r.db.Meta(key)
-		if err != nil {
-			return false, err
-		}
-		if len(b) == 0 {
-			if err := r.db.SetMeta(key, []byte(code)); err != nil {
+		if pin, ok := r.currency[source]; ok {
+			want = pin
+		} else {
+			key := metaCurrency + source
+			b, err := r.db.Meta(key)
+			if err != nil {
 				return false, err
 			}
-			b = []byte(code)
+			if len(b) == 0 {
+				if err := r.db.SetMeta(key, []byte(code)); err != nil {
+					return false, err
+				}
+				b = []byte(code)
+			}
+			want = string(b)
+			if r.currency == nil {
+				r.currency = map[string]string{}
+			}
+			r.currency[source] = want
 		}
-		want = string(b)
 	}
 	return code == want, nil
 }
@@ -290,6 +299,10 @@ func (r *run) rereadChanges(source string, held []state.Fact, recs []connector.R
 		case rec.CustomerOnly:
 			cur := rec.Customer
 			cur.ID = strings.TrimSpace(cur.ID)
+			if cur.ID != "" && !validID(cur.ID) {
+				r.rep.Skipped[SkipBadID]++ // keep the held attribution
+				continue
+			}
 			if cur.ID == "" {
 				cur = connector.CustomerKey{}
 			}

@@ -83,6 +83,9 @@ type Report struct {
 
 	// Insight is money per segment, raw distributions and the cuts in force.
 	Insight *insight.Insight `json:"insight,omitempty"`
+	// Predict is the predictive models' refit, predictions and lift (nil
+	// when neither predictions nor the holdout are on).
+	Predict *PredictReport `json:"predict,omitempty"`
 }
 
 // Applied is what one source's pages did to state.
@@ -234,8 +237,9 @@ func (rep *Report) Print(w io.Writer) {
 		fmt.Fprintf(w, "recalibrated %s\n", c)
 	}
 	fmt.Fprintf(w, "scored %d customers\n", rep.Scored)
-	printCounts(w, "segments", rep.Segments)
-	printCounts(w, "moves", rep.Moves)
+	printCounts(w, "segments", rep.labelled(rep.Segments))
+	printCounts(w, "moves", rep.labelledMoves())
+	rep.Predict.print(w)
 	if rep.Repaired > 0 {
 		fmt.Fprintf(w, "repaired: %d customers had values changed in the CRM (e.g. %s); they are written back\n",
 			rep.Repaired, strings.Join(rep.SampleRepaired, ", "))
@@ -248,7 +252,7 @@ func (rep *Report) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "changed customers: %d, write calls needed: %d\n", rep.Changed, rep.WriteCallsNeeded)
 	printCounts(w, "changes by field", rep.FieldChanges)
-	printCounts(w, "changes by segment", rep.ChangesBySegment)
+	printCounts(w, "changes by segment", rep.labelled(rep.ChangesBySegment))
 	if len(rep.SampleChanged) > 0 {
 		fmt.Fprintf(w, "sample changed records: %s\n", strings.Join(rep.SampleChanged, ", "))
 	}
@@ -279,6 +283,51 @@ func (rep *Report) Print(w io.Writer) {
 	if rep.Stopped != "" {
 		fmt.Fprintf(w, "stopped: %s\n", rep.Stopped)
 	}
+}
+
+// labelled keys counts by segment label instead of id, as people read
+// them (the demo, score and the page speak labels too); ids without a
+// label (inactive, none) stay as they are.
+func (rep *Report) labelled(m map[string]int) map[string]int {
+	if rep.Insight == nil {
+		return m
+	}
+	labels := map[string]string{}
+	for _, s := range rep.Insight.Segments {
+		labels[s.ID] = s.Label
+	}
+	out := make(map[string]int, len(m))
+	for id, n := range m {
+		if l, ok := labels[id]; ok && l != "" {
+			id = l
+		}
+		out[id] += n
+	}
+	return out
+}
+
+// labelledMoves is Moves with both ends labelled.
+func (rep *Report) labelledMoves() map[string]int {
+	if rep.Insight == nil {
+		return rep.Moves
+	}
+	label := func(id string) string {
+		for _, s := range rep.Insight.Segments {
+			if s.ID == id && s.Label != "" {
+				return s.Label
+			}
+		}
+		return id
+	}
+	out := make(map[string]int, len(rep.Moves))
+	for k, n := range rep.Moves {
+		from, to, ok := strings.Cut(k, " → ")
+		if ok {
+			k = label(from) + " → " + label(to)
+		}
+		out[k] += n
+	}
+	return out
 }
 
 func printCounts(w io.Writer, title string, m map[string]int) {

@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/rfmsync/rfmsync/core/connector"
 	"github.com/rfmsync/rfmsync/core/crmerr"
+	"github.com/rfmsync/rfmsync/core/crmhttp"
 	"github.com/rfmsync/rfmsync/core/outputs"
 	"github.com/rfmsync/rfmsync/core/rfm"
 	"github.com/rfmsync/rfmsync/core/state"
@@ -44,6 +46,8 @@ type Options struct {
 	// Recalibrate gives, per threshold metric, how often its cuts are
 	// recomputed from the data (0 = use the configured cuts).
 	Recalibrate map[rfm.Metric]time.Duration
+	// Predict adds the predictive outputs and the holdout (predict.go).
+	Predict PredictOptions
 }
 
 // Meta keys of the run's own bookkeeping.
@@ -63,6 +67,8 @@ type run struct {
 	log  *slog.Logger
 	// kinds caches field name → kind per customer type.
 	kinds map[string]map[string]outputs.Kind
+	// currency caches each source's pinned currency (kept in state).
+	currency map[string]string
 }
 
 // Run performs one sync and returns its report. The report is filled as far
@@ -80,6 +86,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.SampleSize <= 0 {
 		o.SampleSize = 5
 	}
+	o.Predict = o.Predict.withDefaults()
 	r := &run{Options: o, conn: o.Connector, db: o.State, now: o.Now(), log: o.Logger}
 	r.rep = newReport(o.DryRun)
 	calls0 := callsOf(r.conn)
@@ -158,6 +165,7 @@ func (r *run) steps(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	r.predict(scored)
 	forceAll, err := r.scoreFingerprintChanged()
 	if err != nil {
 		return err
@@ -172,6 +180,7 @@ func (r *run) steps(ctx context.Context) error {
 	if err := r.write(ctx, plan); err != nil {
 		return err
 	}
+	r.measureLift()
 	if forceAll {
 		return r.db.SetFingerprint(state.FingerprintScore, r.ScoreFingerprint)
 	}
@@ -207,21 +216,32 @@ func (r *run) checkPullFingerprint() error {
 	if old == r.PullFingerprint {
 		return nil
 	}
-	sources, err := r.db.Sources()
+	held, err := r.db.Sources()
 	if err != nil {
 		return err
 	}
 	if old != "" {
-		r.log.Info("what is pulled changed: re-pulling every source", "sources", sources)
+		r.log.Info("what is pulled changed: re-pulling every source", "sources", held)
 		r.rep.Repull = true
 	}
-	for _, s := range sources {
-		if err := r.db.ResetSource(s); err != nil {
-			return err
+	// Every source held or configured: a first pull killed before its first
+	// commit holds no facts yet but may have pinned a currency.
+	sources := slices.Clone(held)
+	for _, s := range r.conn.Sources() {
+		if !slices.Contains(sources, s) {
+			sources = append(sources, s)
 		}
-		// A re-pull starts every scan and the currency pin afresh.
+	}
+	for _, s := range sources {
+		// The pins and positions go first: a kill after them leaves facts
+		// that the next run, seeing the same changed fingerprint, resets.
 		for _, k := range []string{metaCurrency, metaDeletionScanAt, metaRereadAt} {
 			if err := r.db.SetMeta(k+s, nil); err != nil {
+				return err
+			}
+		}
+		if slices.Contains(held, s) {
+			if err := r.db.ResetSource(s); err != nil {
 				return err
 			}
 		}
@@ -263,7 +283,7 @@ func (r *run) noteStop(err error) {
 	}
 	e, ok := crmerr.As(err)
 	if !ok {
-		r.rep.Stopped = err.Error()
+		r.rep.Stopped = crmhttp.RedactString(err.Error())
 		return
 	}
 	switch e.Class {
@@ -287,7 +307,7 @@ func (r *run) noteStop(err error) {
 		r.rep.Stopped = "login blocked: the CRM refused these credentials earlier (" + e.Message +
 			"); rfmsync will not log in again until the credentials in the config change"
 	default:
-		r.rep.Stopped = err.Error()
+		r.rep.Stopped = crmhttp.RedactString(err.Error())
 	}
 }
 

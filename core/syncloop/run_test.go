@@ -500,3 +500,76 @@ func TestLowQuotaPutsOffScans(t *testing.T) {
 		t.Errorf("with quota back: skipped %v, scans %v", rep.QuotaSkipped, rep.Scans)
 	}
 }
+
+// The printed report names segments by label, as the page and the demo do.
+func TestReportPrintsSegmentLabels(t *testing.T) {
+	e := newEnv(t)
+	rep, err := e.run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	rep.Print(&b)
+	out := b.String()
+	for id := range rep.Segments {
+		label := ""
+		for _, r := range e.opts.Params.Segments.Rules() {
+			if r.ID == id {
+				label = r.Label
+			}
+		}
+		if label == "" || label == id {
+			continue
+		}
+		if !strings.Contains(out, "  "+label) || strings.Contains(out, "  "+id+" ") {
+			t.Errorf("segment %s printed by id, want its label %q:\n%s", id, label, out)
+		}
+	}
+}
+
+// failDeletedAfter lets n deletion-scan pages through, then fails.
+type failDeletedAfter struct {
+	*memcrm.Connector
+	n       int
+	cursors []string
+}
+
+func (f *failDeletedAfter) ReadDeletedPage(ctx context.Context, req connector.ReadRequest) (connector.Page, error) {
+	if f.n == 0 {
+		return connector.Page{}, &crmerr.Error{Class: crmerr.Transient, Message: "down"}
+	}
+	f.n--
+	f.cursors = append(f.cursors, string(req.Cursor))
+	return f.Connector.ReadDeletedPage(ctx, req)
+}
+
+// An interrupted deletion scan resumes from the page after the last one it
+// committed, and the deletions of the pages it read are kept.
+func TestInterruptedDeletionScanResumes(t *testing.T) {
+	e := newEnv(t)
+	for j := 0; j < 40; j++ {
+		e.crm.PutOrder(fmt.Sprintf("d%03d", j), key(j%6), t0.Add(-time.Duration(j+1)*time.Hour), "10", true)
+	}
+	if _, err := e.run(nil); err != nil {
+		t.Fatal(err)
+	}
+	for j := 0; j < 40; j++ {
+		e.crm.DeleteOrder(fmt.Sprintf("d%03d", j)) // the HubSpot shape's pull does not see these
+	}
+	e.crm.Advance(time.Hour)
+	broken := &failDeletedAfter{Connector: e.crm.Connector(), n: 2}
+	if _, err := e.run(func(o *syncloop.Options) { o.Connector = broken }); crmerr.ClassOf(err) != crmerr.Transient {
+		t.Fatalf("interrupted scan: %v", err)
+	}
+	again := &failDeletedAfter{Connector: e.crm.Connector(), n: 100}
+	rep, err := e.run(func(o *syncloop.Options) { o.Connector = again })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.cursors) == 0 || again.cursors[0] == "" {
+		t.Fatalf("the scan started over instead of resuming: cursors %q", again.cursors)
+	}
+	if got := rep.Applied["orders"].Deleted; got != 40-2*memcrm.PageSize {
+		t.Errorf("the resumed scan removed %d orders, want the %d the first run had not reached", got, 40-2*memcrm.PageSize)
+	}
+}

@@ -16,6 +16,9 @@ func (r *run) write(ctx context.Context, p *plan) error {
 		if err := r.db.CommitPublished(p.quiet); err != nil {
 			return err
 		}
+		if err := r.logSegments(p.quiet); err != nil {
+			return err
+		}
 	}
 	size := max(1, r.conn.MaxBatch())
 	for _, group := range groupByType(p.updates) {
@@ -69,6 +72,9 @@ func (r *run) writeBatch(ctx context.Context, batch []update) error {
 	}
 	if len(commit) > 0 {
 		if cerr := r.db.CommitPublished(commit); cerr != nil {
+			return cerr
+		}
+		if cerr := r.logSegments(commit); cerr != nil {
 			return cerr
 		}
 	}

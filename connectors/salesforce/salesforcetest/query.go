@@ -69,6 +69,10 @@ func (s *Server) handleQuery(c *reqCtx, schema map[string]*objectDef) {
 		return
 	}
 	rows := s.st.run(obj, q, c.m.op == opQueryAll, s.clock.Now())
+	if n := s.opts.QueryTimeoutAbove; n > 0 && len(rows) > n && !q.count {
+		c.fail(http.StatusBadRequest, "QUERY_TIMEOUT", "Your query request was running for too long.")
+		return
+	}
 	if q.count {
 		c.writeJSON(http.StatusOK, map[string]any{"totalSize": len(rows), "done": true, "records": []any{}})
 		return
@@ -88,8 +92,13 @@ func (s *Server) handleQuery(c *reqCtx, schema map[string]*objectDef) {
 // page writes rows [off, off+batch) of loc; it registers loc when a next
 // page remains. Called with s.mu held.
 func (s *Server) page(c *reqCtx, loc *locator, off int) {
+	batch := loc.batch
+	if s.opts.RaggedPages {
+		// A fixed pattern per offset, so a page read twice is the same.
+		batch = max(1, batch-(off*7919)%max(1, batch/2))
+	}
 	end, used := off, 0
-	for end < len(loc.rows) && (end == off || used+loc.weights[end] <= loc.batch) {
+	for end < len(loc.rows) && (end == off || used+loc.weights[end] <= batch) {
 		used += loc.weights[end]
 		end++
 	}

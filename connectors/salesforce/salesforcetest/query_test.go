@@ -359,3 +359,31 @@ func TestReplicationResources(t *testing.T) {
 	wantError(t, get(t, s, tok, path("deleted", DefaultStart.Add(-16*24*time.Hour).Format(time.RFC3339), end)), 400, "INVALID_REPLICATION_DATE")
 	wantError(t, get(t, s, tok, v+"/sobjects/Opportunity/deleted/?start=yesterday&end=today"), 400, "INVALID_REPLICATION_DATE")
 }
+
+func TestRaggedPagesAndQueryTimeouts(t *testing.T) {
+	s := newServer(t, Options{RaggedPages: true, QueryTimeoutAbove: 1000})
+	tok := login(t, s)
+	for i := 0; i < 1200; i++ {
+		s.Create(Account, F{"Name": "a"})
+	}
+	wantError(t, runQuery(t, s, tok, "query", "SELECT Id FROM Account", nil), 400, "QUERY_TIMEOUT")
+	r := runQuery(t, s, tok, "query", "SELECT Id FROM Account ORDER BY Id LIMIT 999", map[string]string{"Sforce-Query-Options": "batchSize=200"})
+	sizes := map[int]bool{}
+	total := 0
+	for {
+		var q queryResult
+		r.decode(t, &q)
+		sizes[len(q.Records)] = true
+		total += len(q.Records)
+		if len(q.Records) == 0 || len(q.Records) > 200 {
+			t.Fatalf("page of %d", len(q.Records))
+		}
+		if q.Done {
+			break
+		}
+		r = get(t, s, tok, *q.NextRecordsURL)
+	}
+	if total != 999 || len(sizes) < 2 {
+		t.Errorf("%d rows in pages of sizes %v: want 999 in varying pages", total, sizes)
+	}
+}

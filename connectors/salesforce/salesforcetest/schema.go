@@ -294,7 +294,7 @@ var DefaultStages = []Stage{
 	{Name: "Closed Lost", Closed: true},
 }
 
-// sortedFieldNames lists an object's visible fields, for error messages.
+// visibleFields lists the fields the integration user can read.
 func (o *objectDef) visibleFields() []*fieldDef {
 	var out []*fieldDef
 	for _, f := range o.fields {

@@ -437,7 +437,7 @@ func (s *Server) SeedOrg(spec OrgSpec) OrgSeed {
 			}
 		}
 	}
-	for i := range spec.Orders {
+	for range spec.Orders {
 		if len(out.Accounts) == 0 {
 			break
 		}
@@ -455,7 +455,6 @@ func (s *Server) SeedOrg(spec OrgSpec) OrgSeed {
 		if f["Status"] == "Activated" {
 			out.Activated = append(out.Activated, o)
 		}
-		_ = i
 	}
 	return out
 }

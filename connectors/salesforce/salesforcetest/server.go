@@ -83,6 +83,14 @@ type Options struct {
 	// MaxBatchSize caps query pages below the client's batchSize (the
 	// server may return fewer, §2.3); 2,000 when zero.
 	MaxBatchSize int
+	// RaggedPages cuts each query page to a varying size at or below the
+	// batch, as wide rows do (§2.3): clients must rely on done and
+	// nextRecordsUrl, never on page length.
+	RaggedPages bool
+	// QueryTimeoutAbove, when positive, fails a REST query that matches
+	// more rows than this with 400 QUERY_TIMEOUT, as big objects do
+	// (§6.5): narrow the window or use Bulk.
+	QueryTimeoutAbove int
 	// LocatorTTL is how long an idle query locator lives (15 min when
 	// zero, the historical limit, §2.4).
 	LocatorTTL time.Duration

@@ -216,6 +216,18 @@ func TestWriteCallsCountCallsThatWrote(t *testing.T) {
 	if n := s.WriteCalls(); n != 2 {
 		t.Errorf("write calls %d, want 2", n)
 	}
+	// The log keeps each write's method, path and body.
+	var logged []Call
+	for _, c := range s.Log() {
+		if c.Route == RouteCollection || c.Route == RouteSObject {
+			logged = append(logged, c)
+		}
+	}
+	if len(logged) != 3 || logged[1].Method != http.MethodPatch || logged[1].Path != v+"/composite/sobjects" ||
+		!strings.Contains(string(logged[1].Body), `"RFM_Score__c":1`) || logged[2].Path != v+"/sobjects/Account/"+a ||
+		logged[2].Header["Content-Type"] != "application/json" || logged[2].Status != 204 {
+		t.Errorf("write log %+v", logged)
+	}
 	s.ResetCalls()
 	if s.WriteCalls() != 0 || len(s.Writes()) != 0 || len(s.Log()) != 0 {
 		t.Error("ResetCalls left counts")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math/big"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -191,7 +192,7 @@ func contains(list []string, v string) bool {
 	return false
 }
 
-func itoa(n int) string { return big.NewInt(int64(n)).String() }
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // pending is one checked update, ready to apply.
 type pending struct {

@@ -395,19 +395,26 @@ func (m *Connector) DeletionScanEvery() time.Duration {
 	return 0
 }
 
-// ReadDeletedPage implements connector.DeletionLister: every deleted order, one page.
-func (m *Connector) ReadDeletedPage(_ context.Context, _ connector.ReadRequest) (connector.Page, error) {
+// ReadDeletedPage implements connector.DeletionLister: the deleted orders
+// in id order, PageSize a page; the cursor is the last id listed.
+func (m *Connector) ReadDeletedPage(_ context.Context, req connector.ReadRequest) (connector.Page, error) {
 	c := m.crm
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := m.do("deleted", func() error { return nil }); err != nil {
 		return connector.Page{}, err
 	}
-	page := connector.Page{Done: true}
-	for _, o := range c.orders {
-		if o.deleted {
-			page.Records = append(page.Records, record(o))
+	var ids []string
+	for id, o := range c.orders {
+		if o.deleted && id > string(req.Cursor) {
+			ids = append(ids, id)
 		}
+	}
+	slices.Sort(ids)
+	page := connector.Page{Done: len(ids) <= PageSize, Cursor: req.Cursor}
+	for _, id := range ids[:min(PageSize, len(ids))] {
+		page.Records = append(page.Records, record(c.orders[id]))
+		page.Cursor = []byte(id)
 	}
 	return page, nil
 }

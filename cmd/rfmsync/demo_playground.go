@@ -13,35 +13,11 @@ import (
 	"github.com/rfmsync/rfmsync/internal/synth"
 )
 
-// playgroundConfig is the demo's config written for the real commands: the
-// same fake, a state file next to it, the status page on listen.
-const playgroundConfig = `# rfmsync playground: a fake HubSpot seeded by "rfmsync demo --serve".
-# It lives as long as that command runs; its token is not a secret.
-state:
-  path: %s
-listen: %q
-crm:
-  type: hubspot
-  hubspot:
-    token: demo-token
-    base_url: %s
-    object: contacts
-    sources: [deals]
-    limits: {ten_second: 190, daily: 625000}
-    search_lag: 1m
-    property_group: rfm
-fields:
-  r: rfm_r
-  f: rfm_f
-  m: rfm_m
-  rfm: rfm_code
-  segment: rfm_segment
-  frequency: rfm_frequency
-  monetary: rfm_monetary
-  last_purchase_at: rfm_last_purchase_at
-  previous_segment: rfm_previous_segment
-  segment_changed_at: rfm_segment_changed_at
-`
+// playgroundHeader opens the demo's config (demoConfig) when it is written
+// for the real commands: the same fake, a state file next to it, the status
+// page on listen.
+const playgroundHeader = `# rfmsync playground: a fake HubSpot seeded by "rfmsync demo --serve".
+# It lives as long as that command runs; its token is not a secret.`
 
 type playgroundSpec struct {
 	contacts, deals int
@@ -79,7 +55,7 @@ func servePlayground(ctx context.Context, spec playgroundSpec, stdout io.Writer,
 	}
 	srv.Advance(time.Minute) // past the search lag: the seeded deals are searchable
 	path := filepath.Join(dir, "rfmsync.yaml")
-	text := fmt.Sprintf(playgroundConfig, filepath.Join(dir, "rfmsync.db"), listen, srv.URL())
+	text := playgroundHeader + fmt.Sprintf(demoConfig, filepath.Join(dir, "rfmsync.db"), listen, srv.URL())
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		return err
 	}

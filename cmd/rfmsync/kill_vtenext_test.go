@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rfmsync/rfmsync/connectors/vtenext/vtenexttest"
+	"github.com/rfmsync/rfmsync/internal/demo"
+	"github.com/rfmsync/rfmsync/internal/synth"
+)
+
+// vtenext requests name their operation in the query string.
+func vtenextOp(op string) func(*http.Request) bool {
+	return func(r *http.Request) bool { return r.URL.Query().Get("operation") == op }
+}
+
+// TestKilledVtenextSyncEndsInSameCRMState is the SIGKILL test for vtenext:
+// an incremental `rfmsync once` killed mid-pull, before a revise, and
+// between revises the CRM applied and the state commit that records them,
+// then restarted, leaves every account's RFM fields as an uninterrupted
+// run does.
+func TestKilledVtenextSyncEndsInSameCRMState(t *testing.T) {
+	want, writes := vtenextAfter(t, killCase{name: "uninterrupted"})
+	if len(want) == 0 || writes == 0 {
+		t.Fatalf("the reference run wrote nothing (%d revises)", writes)
+	}
+	for _, kc := range []killCase{
+		{name: "during the pull", match: vtenextOp("query"), n: 2},
+		{name: "before the second revise", match: vtenextOp("revise"), n: 2, before: true},
+		{name: "after the first revise", match: vtenextOp("revise"), n: 1},
+		{name: "after the fourth revise", match: vtenextOp("revise"), n: 4},
+		{name: "after the last revise", match: vtenextOp("revise"), n: writes},
+	} {
+		t.Run(kc.name, func(t *testing.T) {
+			got, _ := vtenextAfter(t, kc)
+			if !maps.EqualFunc(got, want, maps.Equal) {
+				diff := 0
+				for id, w := range want {
+					if !maps.Equal(got[id], w) {
+						if diff < 3 {
+							t.Errorf("account %s: got %v, want %v", id, got[id], w)
+						}
+						diff++
+					}
+				}
+				t.Fatalf("%d of %d accounts differ from the uninterrupted run", diff, len(want))
+			}
+		})
+	}
+}
+
+// vtenextAfter seeds a fresh fake vtenext, runs a first sync, changes the
+// CRM, runs a second sync killed as kc says (if at all) and again to
+// completion, and returns every account's RFM values and the revises the
+// second sync made.
+func vtenextAfter(t *testing.T, kc killCase) (map[string]map[string]string, int) {
+	t.Helper()
+	fake := vtenexttest.New(vtenexttest.Options{})
+	defer fake.Close()
+	base, err := demo.SeedVtenext(fake, synth.Spec{Customers: 40, Orders: 300, End: fake.Now().Add(-time.Hour), Years: 2, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var mu sync.Mutex
+	var victim *exec.Cmd
+	seen, writes := 0, 0
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hit := false
+		if vtenextOp("revise")(r) {
+			writes++
+		}
+		if kc.match != nil && victim != nil && kc.match(r) {
+			seen++
+			hit = seen == kc.n
+		}
+		mu.Unlock()
+		if !hit {
+			fake.ServeHTTP(w, r)
+			return
+		}
+		if !kc.before {
+			fake.ServeHTTP(httptest.NewRecorder(), r) // applied; the answer is never heard
+		}
+		mu.Lock()
+		victim.Process.Kill()
+		mu.Unlock()
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+			}
+		}
+	}))
+	defer front.Close()
+	var fields []string
+	for out, name := range base.Fields {
+		fields = append(fields, out+": "+name)
+	}
+	cfgPath := filepath.Join(dir, "rfmsync.yaml")
+	os.WriteFile(cfgPath, fmt.Appendf(nil, `
+state: {path: %s}
+listen: ""
+crm:
+  type: vtenext
+  vtenext:
+    url: %s
+    username: %s
+    access_key: %s
+    object: Accounts
+    sources: [salesorder]
+    query_lag: 30s
+    page_size: 2
+    write_rate: 50
+    write_batch: 3
+fields: {%s}
+`, filepath.Join(dir, "state.db"), front.URL, vtenexttest.DefaultUser, vtenexttest.DefaultAccessKey, strings.Join(fields, ", ")), 0o600)
+	asof := fake.Now()
+	var out, errb bytes.Buffer
+	if code := run([]string{"once", "--config", cfgPath, "--asof", asof.Format(time.RFC3339)}, &out, &errb); code != exitOK {
+		t.Fatalf("first sync: exit %d: %s%s", code, out.String(), errb.String())
+	}
+	fake.Advance(time.Hour)
+	demo.MutateVtenext(fake, base, 3)
+	args := []string{"once", "--config", cfgPath, "--asof", asof.Add(7 * 24 * time.Hour).Format(time.RFC3339)}
+	mu.Lock()
+	writesBefore := writes
+	mu.Unlock()
+	for attempt := 0; attempt < 2; attempt++ {
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join(args, "\n"))
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		killed := attempt == 0 && kc.match != nil
+		mu.Lock()
+		victim = nil
+		if killed {
+			victim = cmd
+		}
+		if err := cmd.Start(); err != nil {
+			mu.Unlock()
+			t.Fatal(err)
+		}
+		mu.Unlock()
+		err := cmd.Wait()
+		switch {
+		case killed && err == nil:
+			t.Fatalf("the sync was meant to be killed but finished:\n%s", out.String())
+		case !killed && err != nil:
+			t.Fatalf("sync failed: %v\n%s", err, out.String())
+		}
+		if !killed {
+			break
+		}
+	}
+	got := map[string]map[string]string{}
+	for _, id := range base.Accounts {
+		rec := fake.Get(id)
+		vals := map[string]string{}
+		for _, name := range base.Fields {
+			if v := rec[name]; v != "" {
+				vals[name] = v
+			}
+		}
+		got[id] = vals
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return got, writes - writesBefore
+}
