@@ -408,3 +408,7 @@ func TestConformanceOpportunitiesToContactsByRole(t *testing.T) {
 		return newConformanceFake(t, SourceOpportunities, "Contact", true)
 	})
 }
+
+// CursorBack implements conformance.CursorRewinder: Salesforce's paging
+// cursor is the nextRecordsUrl locator.
+func (f *conformanceFake) CursorBack() hostile.Spoil { return hostile.CursorBack("nextRecordsUrl", 1) }

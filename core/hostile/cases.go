@@ -40,7 +40,7 @@ func Cases(match func(*http.Request) bool) []Case {
 		always("wrong JSON types", WrongTypes()),
 		always("page ten times too large", HugePage(10)),
 		always("always truncated", Truncated()),
-		always("cursor goes back", CursorBackAny(1, "after", "nextRecordsUrl")),
+		always("cursor goes back", CursorBack("after", 1)),
 	}
 	for _, ra := range OddRetryAfters {
 		for _, status := range []int{429, 503} {

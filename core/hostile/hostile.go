@@ -18,7 +18,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -233,11 +232,7 @@ func HugePage(factor int) Spoil {
 // value of key (a paging cursor such as "after" or "nextRecordsUrl"), and
 // answers every later one with that value: the cursor goes back to a page
 // already read (A→B→A), which a client must detect rather than loop on.
-func CursorBack(key string, pass int) Spoil { return CursorBackAny(pass, key) }
-
-// CursorBackAny is CursorBack for whichever of keys a CRM's page carries
-// (HubSpot's "after", Salesforce's "nextRecordsUrl").
-func CursorBackAny(pass int, keys ...string) Spoil {
+func CursorBack(key string, pass int) Spoil {
 	var mu sync.Mutex
 	seen, first := 0, any(nil)
 	return RewriteJSON(func(v any) any {
@@ -245,7 +240,7 @@ func CursorBackAny(pass int, keys ...string) Spoil {
 		defer mu.Unlock()
 		seen++
 		return walk(v, func(k string, x any) (any, bool) {
-			if !slices.Contains(keys, k) {
+			if k != key {
 				return nil, false
 			}
 			if first == nil {
