@@ -147,3 +147,7 @@ func (l *logBuffer) String() string {
 
 // connectorEnvWithTokens keeps rotated refresh tokens, as the state file does.
 var connectorEnvWithTokens = connector.Env{Fields: specs(rfmFields()), Tokens: &memTokens{m: map[string]string{}}}
+
+func connectorReq(cursor []byte, now time.Time) connector.ReadRequest {
+	return connector.ReadRequest{Source: SourceOpportunities, Cursor: cursor, Now: now}
+}
