@@ -1,0 +1,210 @@
+package salesforce
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"time"
+
+	"github.com/rfmsync/rfmsync/core/crmhttp"
+)
+
+// orgInfo is what describe says about the org, read once per connector:
+// CurrencyIsoCode exists only in multi-currency orgs (selecting it
+// elsewhere fails, §2.8), PersonContactId only with person accounts.
+type orgInfo struct {
+	multiCurrency  bool
+	personAccounts bool
+}
+
+// orgDescribe describes Opportunity (or Order) and Account once.
+func (c *Connector) orgDescribe(ctx context.Context) (*orgInfo, error) {
+	c.mu.Lock()
+	org := c.org
+	c.mu.Unlock()
+	if org != nil {
+		return org, nil
+	}
+	obj := "Opportunity"
+	if !containsStr(c.o.Sources, SourceOpportunities) {
+		obj = "Order"
+	}
+	d, err := c.describe(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	org = &orgInfo{multiCurrency: d.has("CurrencyIsoCode")}
+	if c.o.Object == "Contact" {
+		a, err := c.describe(ctx, "Account")
+		if err != nil {
+			return nil, err
+		}
+		org.personAccounts = a.has("PersonContactId")
+	}
+	c.mu.Lock()
+	c.org = org
+	c.mu.Unlock()
+	return org, nil
+}
+
+func (d *describeResult) has(name string) bool { return d.field(name) != nil }
+
+func (d *describeResult) field(name string) *describeField {
+	for i := range d.Fields {
+		if equalFold(d.Fields[i].Name, name) {
+			return &d.Fields[i]
+		}
+	}
+	return nil
+}
+
+// describe reads sobjects/{object}/describe.
+func (c *Connector) describe(ctx context.Context, object string) (*describeResult, error) {
+	resp, err := c.do(ctx, &crmhttp.Request{Method: http.MethodGet, Path: c.root + "/sobjects/" + object + "/describe"})
+	if err != nil {
+		return nil, fmt.Errorf("describe %s: %w", object, err)
+	}
+	var d describeResult
+	if err := json.Unmarshal(resp.Body, &d); err != nil || d.Name == "" {
+		return nil, fmt.Errorf("describe %s: the answer is not a describe result", object)
+	}
+	return &d, nil
+}
+
+// serverNow reads the server's clock from the Date header of the
+// unauthenticated version list (§0), so a window closes at the org's now,
+// not at this host's. The version list needs no session; that it is not
+// counted against the API allocation is unverified, so it is asked once
+// per window only.
+func (c *Connector) serverNow(ctx context.Context, fallback time.Time) time.Time {
+	resp, err := c.http.Do(ctx, &crmhttp.Request{Method: http.MethodGet, Path: "/services/data/", NoAuth: true,
+		Header: http.Header{"Accept": {"application/json"}}, Op: KindVersions})
+	if err != nil || resp == nil {
+		return fallback
+	}
+	t, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil {
+		return fallback
+	}
+	return t.UTC()
+}
+
+// rates are an org's conversion rates: ConversionRate is units of the
+// currency per one unit of the corporate currency, so home = amount ÷ rate.
+type rates struct {
+	corporate string
+	static    map[string]string
+	dated     map[string][]datedRate // by IsoCode, sorted by start
+}
+
+type datedRate struct {
+	start, next string // dates; next "" = open-ended
+	rate        string
+}
+
+// rate returns the rate for iso on day (a yyyy-mm-dd date; "" for static).
+func (r *rates) rate(iso, day string) (string, bool) {
+	if iso == r.corporate {
+		return "1", true
+	}
+	if r.dated != nil && day != "" {
+		for _, d := range r.dated[iso] {
+			if d.start <= day && (d.next == "" || day < d.next) {
+				return d.rate, true
+			}
+		}
+		return "", false
+	}
+	v, ok := r.static[iso]
+	return v, ok
+}
+
+// loadRates reads CurrencyType (and DatedConversionRate with dated_rates).
+func (c *Connector) loadRates(ctx context.Context) (*rates, error) {
+	r := &rates{static: map[string]string{}}
+	rows, err := c.queryAll(ctx, "SELECT IsoCode, ConversionRate, IsCorporate, IsActive FROM CurrencyType")
+	if err != nil {
+		return nil, fmt.Errorf("read currency rates: %w", err)
+	}
+	for _, row := range rows {
+		iso := row.str("IsoCode")
+		rate, err := row.number("ConversionRate")
+		if err != nil || iso == "" {
+			continue
+		}
+		if row.bool("IsCorporate") {
+			r.corporate = iso
+		}
+		r.static[iso] = rate
+	}
+	if c.o.DatedRates {
+		rows, err := c.queryAll(ctx, "SELECT IsoCode, ConversionRate, StartDate, NextStartDate FROM DatedConversionRate ORDER BY IsoCode, StartDate")
+		if err != nil {
+			return nil, fmt.Errorf("read dated currency rates: %w", err)
+		}
+		r.dated = map[string][]datedRate{}
+		for _, row := range rows {
+			rate, err := row.number("ConversionRate")
+			if err != nil || rate == "" {
+				continue
+			}
+			iso := row.str("IsoCode")
+			r.dated[iso] = append(r.dated[iso], datedRate{start: row.str("StartDate"), next: row.str("NextStartDate"), rate: rate})
+		}
+		for _, ds := range r.dated {
+			sort.Slice(ds, func(i, j int) bool { return ds[i].start < ds[j].start })
+		}
+	}
+	return r, nil
+}
+
+// queryAll runs a small query to its end (setup and rate tables).
+func (c *Connector) queryAll(ctx context.Context, soql string) ([]row, error) {
+	var out []row
+	resp, err := c.do(ctx, &crmhttp.Request{Method: http.MethodGet, Path: c.root + "/query", Query: url.Values{"q": {soql}}})
+	for {
+		if err != nil {
+			return nil, err
+		}
+		var q queryResult
+		if err := json.Unmarshal(resp.Body, &q); err != nil || q.Done == nil {
+			return nil, fmt.Errorf("query: the answer is not a query result")
+		}
+		out = append(out, q.Records...)
+		if *q.Done || q.NextRecordsURL == "" {
+			return out, nil
+		}
+		resp, err = c.do(ctx, &crmhttp.Request{Method: http.MethodGet, Path: q.NextRecordsURL, NoReplay: true})
+	}
+}
+
+func containsStr(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
