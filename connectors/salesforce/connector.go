@@ -40,11 +40,13 @@
 //	reread_every: 24h            # contact roles re-read (object: Contact); 0: never
 //	repair_every: 168h           # read written fields back; 0: never
 //	permission_set: ""           # fields ensure grants FLS through it; empty: print what to grant
+//	bulk_threshold: 50000        # a first pull of this many rows uses a Bulk API 2.0 query job; 0: never
+//	bulk_poll_every: 5s          # how often a running Bulk job is polled
 //	retry_budget: 3m             # retry one call's transient failures this long
 //	timeouts: {connect: 10s, response_header: 20s, idle_read: 10s, attempt: 2m, stalled: 30s}
 //
-// Not built yet: Bulk API 2.0 query for a large first backfill and Bulk
-// ingest for large write sets; every read and write uses REST.
+// Not built yet: Bulk API 2.0 ingest for large write sets; every write
+// uses sObject Collections.
 package salesforce
 
 import (
@@ -75,6 +77,7 @@ const (
 	KindDescribe    = "describe"
 	KindTooling     = "tooling"
 	KindSetup       = "setup"
+	KindBulk        = "bulk"
 	KindVersions    = "versions"
 	KindToken       = "token"
 	KindOther       = "other"
@@ -161,6 +164,8 @@ func kindOf(r *http.Request) string {
 	switch {
 	case strings.HasSuffix(p, tokenPath):
 		return KindToken
+	case strings.Contains(p, "/jobs/"):
+		return KindBulk
 	case strings.Contains(p, "/tooling/"):
 		return KindTooling
 	case strings.Contains(p, "/query/"):
