@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/rfmsync/rfmsync/core/crmerr"
 	"github.com/rfmsync/rfmsync/core/crmhttp"
 )
 
@@ -35,6 +36,18 @@ func (c *Connector) orgDescribe(ctx context.Context) (*orgInfo, error) {
 	d, err := c.describe(ctx, obj)
 	if err != nil {
 		return nil, err
+	}
+	if err := c.checkSourceFields(obj, d); err != nil {
+		return nil, err
+	}
+	if len(c.o.Sources) == 2 {
+		o, err := c.describe(ctx, "Order")
+		if err != nil {
+			return nil, err
+		}
+		if err := c.checkSourceFields("Order", o); err != nil {
+			return nil, err
+		}
 	}
 	org = &orgInfo{multiCurrency: d.has("CurrencyIsoCode")}
 	if c.o.Object == "Contact" {
@@ -207,4 +220,27 @@ func equalFold(a, b string) bool {
 		}
 	}
 	return true
+}
+
+// checkSourceFields fails before any query when a configured field is not
+// there for the integration user, or SystemModstamp cannot be filtered on
+// (§2.6: some objects refuse it), naming the config key.
+func (c *Connector) checkSourceFields(obj string, d *describeResult) error {
+	if f := d.field("SystemModstamp"); f == nil || !f.Filterable {
+		return &crmerr.Error{Class: crmerr.Permanent, Message: obj + ".SystemModstamp cannot be filtered on in this org, so it cannot be read incrementally"}
+	}
+	keys := map[string]string{"opportunities.amount_field": c.o.Opportunities.AmountField, "opportunities.date_field": c.o.Opportunities.DateField}
+	if obj == "Order" {
+		keys = map[string]string{"orders.amount_field": c.o.Orders.AmountField, "orders.date_field": c.o.Orders.DateField}
+		if c.o.Object == "Contact" {
+			keys["orders.contact_field"] = c.o.Orders.ContactField
+		}
+	}
+	for key, name := range keys {
+		if !d.has(name) {
+			return &crmerr.Error{Class: crmerr.Validation, Message: fmt.Sprintf("%s: %s has no field %s visible to the integration user (check the name and its field-level security)",
+				c.o.key(key), obj, name)}
+		}
+	}
+	return nil
 }

@@ -234,3 +234,44 @@ func first(t *testing.T, c *Connector, s *sf.Server, source string) []connector.
 	recs, _, _ := pull(t, c, source, nil, s.Now())
 	return recs
 }
+
+// TestPullChecksConfiguredFields: a configured field the org does not
+// have fails before any query, naming the key.
+func TestPullChecksConfiguredFields(t *testing.T) {
+	s := newFake(t, sf.Options{})
+	c := connect(t, s, map[string]any{"opportunities": map[string]any{"amount_field": "Home_Amount__c"}})
+	_, err := c.ReadPage(context.Background(), connector.ReadRequest{Source: SourceOpportunities, Now: s.Now()})
+	if err == nil || !strings.Contains(err.Error(), "crm.salesforce.opportunities.amount_field") || s.Calls(sf.RouteQuery) != 0 {
+		t.Fatalf("error %v, %d queries", err, s.Calls(sf.RouteQuery))
+	}
+}
+
+// TestLogsCarryNoSecret: a pull through a lost session and a rotated
+// refresh token logs nothing secret.
+func TestLogsCarryNoSecret(t *testing.T) {
+	s := newFake(t, sf.Options{RotateRefreshTokens: true, MaxBatchSize: 200})
+	acct := s.Create(sf.Account, sf.F{"Name": "Acme"})
+	seedOpps(s, acct, 450)
+	s.Advance(time.Minute)
+	var logs logBuffer
+	env := connector.Env{Fields: specs(rfmFields()), Tokens: &memTokens{m: map[string]string{}}}
+	c := build(t, connectOpts(t, s, s.LoginURL(), map[string]any{"page_size": 200}), &logs, &env)
+	p, err := c.ReadPage(context.Background(), connector.ReadRequest{Source: SourceOpportunities, Now: s.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ExpireSessions()
+	pull(t, c, SourceOpportunities, p.Cursor, s.Now())
+	out := logs.String()
+	if !strings.Contains(out, "locator") {
+		t.Fatalf("the re-query was not logged:\n%s", out)
+	}
+	for _, secret := range append([]string{sf.DefaultClientSecret, sf.DefaultRefreshToken}, env.Tokens.(*memTokens).values()...) {
+		if strings.Contains(out, secret) {
+			t.Errorf("logs carry a secret:\n%s", out)
+		}
+	}
+	if strings.Contains(out, "Bearer ") || strings.Contains(out, "00D000000000001!") {
+		t.Errorf("logs carry an access token:\n%s", out)
+	}
+}

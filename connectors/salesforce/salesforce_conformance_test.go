@@ -412,3 +412,13 @@ func TestConformanceOpportunitiesToContactsByRole(t *testing.T) {
 // CursorBack implements conformance.CursorRewinder: Salesforce's paging
 // cursor is the nextRecordsUrl locator.
 func (f *conformanceFake) CursorBack() hostile.Spoil { return hostile.CursorBack("nextRecordsUrl", 1) }
+
+func (m *memTokens) values() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for _, v := range m.m {
+		out = append(out, v)
+	}
+	return out
+}
