@@ -185,10 +185,11 @@ func (d *daemon) afterRun(err error) {
 	case err == nil:
 		d.failures = 0
 		d.board.SetPaused("")
+		d.retryAfter(0) // a retry still pending is no longer needed
 		return
-	case errors.Is(err, crmerr.ErrLoginBlocked):
+	case d.loginRefused(err):
 		d.failures = 0
-		d.board.SetPaused("the CRM refused the login; fix the credentials in the config")
+		d.board.SetPaused(pausedReason)
 		return
 	case !crmerr.ClassOf(err).RetryRunSoon():
 		d.failures = 0
@@ -201,11 +202,36 @@ func (d *daemon) afterRun(err error) {
 	}
 	wait := min(base<<min(d.failures-1, 10), retryMax)
 	d.log.Warn("sync failed on transient errors: trying again before the next tick", "in", wait, "attempt", d.failures)
-	if d.retry != nil {
-		select {
-		case d.retry <- wait:
-		default: // a retry is already pending
-		}
+	d.retryAfter(wait)
+}
+
+// pausedReason is what readiness says while the login breaker is open: a
+// fixed text, since /readyz is served without the token and the CRM's own
+// message may name a user.
+const pausedReason = "the CRM refused the login; fix the credentials in the config"
+
+// loginRefused reports a run stopped by the login breaker, or by a refusal
+// that just tripped it.
+func (d *daemon) loginRefused(err error) bool {
+	if errors.Is(err, crmerr.ErrLoginBlocked) {
+		return true
+	}
+	if c := crmerr.ClassOf(err); c != crmerr.Auth && c != crmerr.AuthRefreshDead {
+		return false
+	}
+	_, _, open, berr := d.db.Breaker()
+	return berr == nil && open
+}
+
+// retryAfter asks the serve loop to run again after wait; 0 cancels a
+// pending retry.
+func (d *daemon) retryAfter(wait time.Duration) {
+	if d.retry == nil {
+		return
+	}
+	select {
+	case d.retry <- wait:
+	default: // the loop has not taken the last request yet
 	}
 }
 
@@ -252,10 +278,13 @@ func (d *daemon) job(ctx context.Context) cron.Job {
 func (d *daemon) serve(ctx context.Context, spec string, loc *time.Location, listen string, now bool) error {
 	c := cron.New(cron.WithLocation(loc), cron.WithLogger(cronLogger{d.log}))
 	d.retry = make(chan time.Duration, 1)
-	if reason, _, open, err := d.db.Breaker(); err == nil && open {
-		// A login refused by an earlier run: the next run will not log in
-		// with the same credentials, and readiness says so from the start.
-		d.board.SetPaused(reason)
+	if _, _, open, err := d.db.Breaker(); err == nil && open && !now {
+		// A login refused by an earlier run: run once now rather than at
+		// the next tick. With the same credentials it stops before any
+		// login and readiness says so; with changed ones it logs in and
+		// clears the breaker.
+		d.log.Info("a login was refused earlier: checking the credentials now")
+		now = true
 	}
 	job := d.job(ctx)
 	id, err := c.AddJob(spec, job)
@@ -302,7 +331,10 @@ func (d *daemon) serve(ctx context.Context, spec string, loc *time.Location, lis
 			d.board.Readiness() // keeps rfmsync_ready current between scrapes of /readyz
 			d.observeQuota()
 		case wait := <-d.retry:
-			retry.Reset(wait)
+			retry.Stop()
+			if wait > 0 {
+				retry.Reset(wait)
+			}
 		case <-retry.C:
 			// The skip wrapper keeps a retry from overlapping a tick's run.
 			first.Go(job.Run)

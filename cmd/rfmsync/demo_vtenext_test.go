@@ -47,8 +47,8 @@ crm:
 fields: {r: %s, segment: cf_k3p_7777, monetary: cf_k3p_8888}
 `, filepath.Join(t.TempDir(), "state.db"), web.URL, vtenexttest.DefaultUser, vtenexttest.DefaultAccessKey, r), 0o600)
 	code, out, errOut := runCLI(t, "fields", "ensure", "--config", cfgPath)
-	if code != exitOK {
-		t.Fatalf("fields ensure: exit %d: %s\n%s", code, errOut, out)
+	if code == exitOK || !strings.Contains(errOut, "need an administrator") {
+		t.Errorf("fields ensure with fields to add by hand: exit %d: %s", code, errOut)
 	}
 	for _, want := range []string{"cf_k3p_7777", "found as", seg, "cf_k3p_8888", "create by hand", "Layout Editor", "RFM monetary value", "Number"} {
 		if !strings.Contains(out, want) {

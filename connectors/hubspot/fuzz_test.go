@@ -152,6 +152,9 @@ func FuzzWriteBatch(f *testing.F) {
 		for k := range res.Rejected {
 			seen[k]++
 		}
+		for k := range res.RetryLater {
+			seen[k]++
+		}
 		for _, u := range ups {
 			if seen[u.Key] != 1 {
 				t.Fatalf("%s has %d outcomes: %+v", u.Key, seen[u.Key], res)

@@ -82,12 +82,37 @@ func (c *Connector) readBatch(ctx context.Context, typ string, ids, fields []str
 	if len(resp.Results) == 0 && len(resp.Errors) == 0 {
 		return shapeError("read "+typ+" fields", fmt.Sprintf("no results and no errors for %d records", len(ids)))
 	}
+	notFound := map[string]bool{}
 	for _, e := range resp.Errors {
 		if e.Category != "OBJECT_NOT_FOUND" {
 			return fmt.Errorf("read %s fields: %w", typ, &crmerr.Error{Class: crmerr.Transient,
 				Message: fmt.Sprintf("batch read reported %s for records %s: %s", e.Category,
 					strings.Join(e.Context["ids"], ", "), crmhttp.RedactString(e.Message))})
 		}
+		for _, id := range e.Context["ids"] {
+			notFound[id] = true
+		}
+	}
+	// Every record asked for must be accounted for: answered, reported
+	// OBJECT_NOT_FOUND, or merged away (answered by a survivor, one per
+	// merged id). A record left out otherwise would read as gone, and the
+	// sync loop would stop writing to it on no evidence.
+	answered, survivors := map[string]bool{}, 0
+	for i := range resp.Results {
+		if id := resp.Results[i].ID; asked[id] {
+			answered[id] = true
+		} else {
+			survivors++
+		}
+	}
+	unexplained := 0
+	for _, id := range ids {
+		if !answered[id] && !notFound[id] {
+			unexplained++
+		}
+	}
+	if unexplained > survivors {
+		return shapeError("read "+typ+" fields", fmt.Sprintf("%d of %d records neither answered nor reported missing", unexplained, len(ids)))
 	}
 	for i := range resp.Results {
 		o := &resp.Results[i]

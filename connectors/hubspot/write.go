@@ -103,11 +103,11 @@ func (c *Connector) write(ctx context.Context, typ string, ups []connector.Updat
 	return nil
 }
 
-// settle sorts one answered batch into accepted, not found and rejected.
-// An input that is neither in the results nor in an error is NotFound when
-// every reported error is OBJECT_NOT_FOUND (a merged record), but Rejected
-// when an error HubSpot did not tie to IDs might be about it: NotFound is
-// never retried, Rejected is retried next run.
+// settle sorts one answered batch into accepted, not found, rejected and
+// retry-later. Only an OBJECT_NOT_FOUND error makes a record NotFound
+// (never written again); an error HubSpot did not tie to IDs rejects the
+// records it may be about; a record the answer simply leaves out is
+// retried next run (RetryLater), since absence proves nothing.
 func settle(ups []connector.Update, out updateResponse, res *connector.WriteResult) {
 	ok := make(map[string]bool, len(out.Results))
 	for _, r := range out.Results {
@@ -147,7 +147,10 @@ func settle(ups []connector.Update, out updateResponse, res *connector.WriteResu
 			// any record of a truncated or hostile answer: absence is no
 			// evidence of "gone", so it is retried, and the repair read-back
 			// finds a merged-away record missing.
-			res.Rejected[u.Key] = "not in HubSpot's batch/update answer, with no error (merged away? retried next run)"
+			if res.RetryLater == nil {
+				res.RetryLater = map[connector.CustomerKey]string{}
+			}
+			res.RetryLater[u.Key] = "not in HubSpot's batch/update answer, with no error (merged away? retried next run)"
 		}
 	}
 }

@@ -83,11 +83,12 @@ func TestWriteBatchNotFound(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Deleted and unknown records come back as OBJECT_NOT_FOUND: gone. The
-	// merged one is only absent, which is no evidence: retried, and the
-	// repair read-back finds it missing.
+	// merged one is only absent, which is no evidence: retried next run
+	// (RetryLater), and the repair read-back finds it missing.
 	want := []connector.CustomerKey{keys[1], unknown}
-	if !slices.Equal(sorted(res.NotFound), sorted(want)) || len(res.Accepted) != 4 || len(res.Rejected) != 1 || res.Rejected[keys[3]] == "" {
-		t.Errorf("accepted %v, not found %v (want %v), rejected %v (want %v)", res.Accepted, res.NotFound, want, res.Rejected, keys[3])
+	if !slices.Equal(sorted(res.NotFound), sorted(want)) || len(res.Accepted) != 4 || len(res.Rejected) != 0 ||
+		len(res.RetryLater) != 1 || res.RetryLater[keys[3]] == "" {
+		t.Errorf("accepted %v, not found %v (want %v), rejected %v, retry later %v (want %v)", res.Accepted, res.NotFound, want, res.Rejected, res.RetryLater, keys[3])
 	}
 }
 

@@ -110,6 +110,9 @@ func RunRead(t *testing.T, newFake func(t *testing.T) Fake) {
 		}
 		defer db.Close()
 		faults := w.transientFaults()
+		if len(faults) == 0 {
+			t.Fatalf("%T serves none of the transient faults every CRM has (429, 5xx, expired session)", w.fake)
+		}
 		conn := &faultAfterPages{wrapped: wrapped{w.fake.NewConnector(t)}, fake: w.fake, faults: faults[1:]}
 		w.fake.Inject(faults[0])
 		if _, err := w.runWith(conn, db, true); err != nil {

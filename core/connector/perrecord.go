@@ -24,8 +24,10 @@ const (
 // only bounds concurrency and gathers the outcomes into one WriteResult
 // with Calls = the writes made. write returns the record's outcome and,
 // for Rejected and RetryLater, the reason. The first error stops new
-// writes; those in flight finish, and the error is returned with the
-// result of every record that completed, so core commits what landed.
+// writes and cancels the context of those in flight (a write cut short
+// is not in the result, so the next run writes it again); the error is
+// returned with the result of every record that completed, so core
+// commits what landed.
 func WriteEach(parent context.Context, ups []Update, sessions int,
 	write func(ctx context.Context, u Update) (Outcome, string, error)) (WriteResult, error) {
 	sessions = max(1, min(sessions, len(ups)))

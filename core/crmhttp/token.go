@@ -219,7 +219,10 @@ func (a *TokenAuth) renew(ctx context.Context) (*oauth2.Token, error) {
 		}
 		ce, ok := crmerr.As(err)
 		if !ok {
-			ce = &crmerr.Error{Class: crmerr.Auth, Message: "obtain credentials", Err: err}
+			// No classified refusal (a truncated or undecodable answer, a
+			// network error): an outage to retry, never grounds to block
+			// every later login.
+			ce = &crmerr.Error{Class: crmerr.Transient, Message: "obtain credentials", Err: err}
 			err = ce
 		}
 		if a.breaker != nil && (ce.Class == crmerr.Auth || ce.Class == crmerr.AuthRefreshDead) {

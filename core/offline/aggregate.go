@@ -231,6 +231,9 @@ type worker struct {
 	rows       int
 	qualifying int
 	skipped    []skipCount
+	pending    [32]pendingRow
+	npending   int
+	touched    uint64 // sink of table.touch
 	customers  []rfm.Customer
 }
 
@@ -243,7 +246,10 @@ func newWorker(id, n int, idx [5]int, w rfm.Window, seed maphash.Seed) *worker {
 }
 
 // chunk processes every record of b.
-func (wk *worker) chunk(b []byte) { forEachRecord(b, wk.quoted, wk) }
+func (wk *worker) chunk(b []byte) {
+	forEachRecord(b, wk.quoted, wk)
+	wk.drain()
+}
 
 // line takes a quote-free record: it splits the fields up to the customer,
 // and the rest only when the customer is this worker's.
@@ -311,7 +317,33 @@ func (wk *worker) fold(f []string, h uint64, cust string) {
 		return
 	}
 	wk.qualifying++
-	wk.tab.get(h, cust).Add(o.ClosedAt, o.Amount)
+	wk.pending[wk.npending] = pendingRow{h, cust, o.ClosedAt, o.Amount}
+	if wk.npending++; wk.npending == len(wk.pending) {
+		wk.drain()
+	}
+}
+
+// pendingRow is a parsed, qualifying row waiting to be folded; cust aliases
+// the chunk, so rows are drained before the chunk is released.
+type pendingRow struct {
+	h      uint64
+	cust   string
+	at     rfm.Instant
+	amount rfm.Money
+}
+
+// drain folds the pending rows in order. The lookups of a customer table
+// larger than the cache miss; touching all their slots first lets the
+// misses overlap.
+func (wk *worker) drain() {
+	rows := wk.pending[:wk.npending]
+	for k := range rows {
+		wk.touched += wk.tab.touch(rows[k].h)
+	}
+	for k := range rows {
+		wk.tab.get(rows[k].h, rows[k].cust).Add(rows[k].at, rows[k].amount)
+	}
+	wk.npending = 0
 }
 
 func (wk *worker) skip(reason rfm.Skip) {

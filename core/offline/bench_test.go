@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -90,21 +91,23 @@ func BenchmarkScoreVsBarePass(b *testing.B) {
 	asof, _ := rfm.ParseInstant("2025-07-01T00:00:00Z")
 	w := rfm.Window{AsOf: asof, Days: 730}
 	p := rfm.DefaultParams()
-	var bare, pass, score []time.Duration
+	var bare, pass, score, bareCPU, passCPU []time.Duration
 	b.ResetTimer()
 	for range b.N {
-		start := time.Now()
+		start, cpu := time.Now(), processCPU()
 		if barePass(data) == 0 {
 			b.Fatal("bare pass saw no customer")
 		}
 		bare = append(bare, time.Since(start))
+		bareCPU = append(bareCPU, processCPU()-cpu)
 
-		start = time.Now()
+		start, cpu = time.Now(), processCPU()
 		res, err := Aggregate(bytes.NewReader(data), DefaultColumns, w)
 		if err != nil {
 			b.Fatal(err)
 		}
 		pass = append(pass, time.Since(start))
+		passCPU = append(passCPU, processCPU()-cpu)
 		if err := WriteScores(io.Discard, rfm.ScoreAll(res.Customers, asof, p)); err != nil {
 			b.Fatal(err)
 		}
@@ -117,6 +120,18 @@ func BenchmarkScoreVsBarePass(b *testing.B) {
 	b.ReportMetric(ms.Seconds(), "score-s")
 	b.ReportMetric(mp.Seconds()/mb.Seconds(), "pass/bare")
 	b.ReportMetric(ms.Seconds()/mb.Seconds(), "score/bare")
+	// CPU time (all threads, GC included) tells a loaded machine from a slow pass.
+	b.ReportMetric(median(bareCPU).Seconds(), "bare-cpu-s")
+	b.ReportMetric(median(passCPU).Seconds(), "pass-cpu-s")
+}
+
+// processCPU is the user and system time the process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func median(ds []time.Duration) time.Duration {

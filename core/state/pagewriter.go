@@ -22,10 +22,13 @@ type Batch struct {
 }
 
 // Defaults of Batch: a commit (an fsync, and a rewrite of every touched
-// B+tree page) costs about as much as applying a few hundred changes, so a
-// few thousand changes a commit spend most of the time on the changes.
+// B+tree page) costs about as much as applying a few hundred changes.
+// Measured on 1M customers (BenchmarkApplyChangesBatched10kOn1M), 2,000
+// changes a commit apply 10,000 changes about 2× faster than a commit per
+// 200-change page; 5,000 or 10,000 gain 10–20 % more but leave more to
+// re-read after a crash.
 const (
-	DefaultBatchChanges = 5000
+	DefaultBatchChanges = 2000
 	DefaultBatchAge     = 2 * time.Second
 )
 

@@ -12,9 +12,10 @@ import (
 	"github.com/rfmsync/rfmsync/core/state"
 )
 
-// maxPagesPerSource stops a connector that never says Done from looping
-// forever; far above any real pull (10M records at 100 a page).
-const maxPagesPerSource = 100_000
+// maxPagesPerSource stops a connector that never says Done (with ever new
+// cursors, so the repeat check cannot tell) from looping forever; far above
+// any real pull (100M records at 100 a page).
+const maxPagesPerSource = 1_000_000
 
 // toChange turns one CRM record into a state change, with the reason it does
 // not count when it doesn't. A record that stopped counting (lost, deleted,

@@ -69,6 +69,8 @@ type run struct {
 	kinds map[string]map[string]outputs.Kind
 	// currency caches each source's pinned currency (kept in state).
 	currency map[string]string
+	// pred is the run's predictions and holdout chooser (predict.go).
+	pred predicting
 }
 
 // Run performs one sync and returns its report. The report is filled as far
