@@ -206,7 +206,7 @@ func (c *Connector) createField(ctx context.Context, def customFieldRequest, app
 // configured permission set, creating and assigning it when missing (§5.3).
 func (c *Connector) grant(ctx context.Context, typ string, fields []string) error {
 	ps := c.o.PermissionSet
-	rows, err := c.queryAll(ctx, "SELECT Id FROM PermissionSet WHERE Name = '"+ps+"'")
+	rows, err := c.queryRows(ctx, "SELECT Id FROM PermissionSet WHERE Name = '"+ps+"'")
 	if err != nil {
 		return err
 	}
@@ -220,7 +220,7 @@ func (c *Connector) grant(ctx context.Context, typ string, fields []string) erro
 	if !idRe.MatchString(user) || !idRe.MatchString(psID) {
 		return fmt.Errorf("the token response names no integration user id")
 	}
-	rows, err = c.queryAll(ctx, "SELECT Id FROM PermissionSetAssignment WHERE PermissionSetId = '"+psID+"' AND AssigneeId = '"+user+"'")
+	rows, err = c.queryRows(ctx, "SELECT Id FROM PermissionSetAssignment WHERE PermissionSetId = '"+psID+"' AND AssigneeId = '"+user+"'")
 	if err != nil {
 		return err
 	}
@@ -229,7 +229,7 @@ func (c *Connector) grant(ctx context.Context, typ string, fields []string) erro
 			return err
 		}
 	}
-	rows, err = c.queryAll(ctx, "SELECT Id, Field FROM FieldPermissions WHERE ParentId = '"+psID+"' AND SobjectType = '"+typ+"'")
+	rows, err = c.queryRows(ctx, "SELECT Id, Field FROM FieldPermissions WHERE ParentId = '"+psID+"' AND SobjectType = '"+typ+"'")
 	if err != nil {
 		return err
 	}

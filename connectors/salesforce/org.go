@@ -114,8 +114,8 @@ type rates struct {
 }
 
 type datedRate struct {
-	start, next string // dates; next "" = open-ended
-	rate        string
+	start string // a date
+	rate  string
 }
 
 // rate returns the rate for iso on day (a yyyy-mm-dd date; "" for static).
@@ -124,12 +124,15 @@ func (r *rates) rate(iso, day string) (string, bool) {
 		return "1", true
 	}
 	if r.dated != nil && day != "" {
+		// The period holding day is the one with the latest start at or
+		// before it (NextStartDate is derived from the next one's start).
+		rate, ok := "", false
 		for _, d := range r.dated[iso] {
-			if d.start <= day && (d.next == "" || day < d.next) {
-				return d.rate, true
+			if d.start <= day {
+				rate, ok = d.rate, true
 			}
 		}
-		return "", false
+		return rate, ok
 	}
 	v, ok := r.static[iso]
 	return v, ok
@@ -138,7 +141,7 @@ func (r *rates) rate(iso, day string) (string, bool) {
 // loadRates reads CurrencyType (and DatedConversionRate with dated_rates).
 func (c *Connector) loadRates(ctx context.Context) (*rates, error) {
 	r := &rates{static: map[string]string{}}
-	rows, err := c.queryAll(ctx, "SELECT IsoCode, ConversionRate, IsCorporate, IsActive FROM CurrencyType")
+	rows, err := c.queryRows(ctx, "SELECT IsoCode, ConversionRate, IsCorporate, IsActive FROM CurrencyType")
 	if err != nil {
 		return nil, fmt.Errorf("read currency rates: %w", err)
 	}
@@ -154,7 +157,7 @@ func (c *Connector) loadRates(ctx context.Context) (*rates, error) {
 		r.static[iso] = rate
 	}
 	if c.o.DatedRates {
-		rows, err := c.queryAll(ctx, "SELECT IsoCode, ConversionRate, StartDate, NextStartDate FROM DatedConversionRate ORDER BY IsoCode, StartDate")
+		rows, err := c.queryRows(ctx, "SELECT IsoCode, ConversionRate, StartDate FROM DatedConversionRate ORDER BY IsoCode, StartDate")
 		if err != nil {
 			return nil, fmt.Errorf("read dated currency rates: %w", err)
 		}
@@ -165,7 +168,7 @@ func (c *Connector) loadRates(ctx context.Context) (*rates, error) {
 				continue
 			}
 			iso := row.str("IsoCode")
-			r.dated[iso] = append(r.dated[iso], datedRate{start: row.str("StartDate"), next: row.str("NextStartDate"), rate: rate})
+			r.dated[iso] = append(r.dated[iso], datedRate{start: row.str("StartDate"), rate: rate})
 		}
 		for _, ds := range r.dated {
 			sort.Slice(ds, func(i, j int) bool { return ds[i].start < ds[j].start })
@@ -174,8 +177,8 @@ func (c *Connector) loadRates(ctx context.Context) (*rates, error) {
 	return r, nil
 }
 
-// queryAll runs a small query to its end (setup and rate tables).
-func (c *Connector) queryAll(ctx context.Context, soql string) ([]row, error) {
+// queryRows runs a small query (not queryAll: live rows only) to its end.
+func (c *Connector) queryRows(ctx context.Context, soql string) ([]row, error) {
 	var out []row
 	resp, err := c.do(ctx, &crmhttp.Request{Method: http.MethodGet, Path: c.root + "/query", Query: url.Values{"q": {soql}}})
 	for {

@@ -388,7 +388,7 @@ func (c *Connector) RereadOrders(ctx context.Context, source string, ids []strin
 			return nil, err
 		}
 	}
-	rows, err := c.queryAll(ctx, c.soql(source, org)+" WHERE Id IN ("+strings.Join(quoted, ",")+")")
+	rows, err := c.queryRows(ctx, c.soql(source, org)+" WHERE Id IN ("+strings.Join(quoted, ",")+")")
 	if err != nil {
 		return nil, fmt.Errorf("re-read %s: %w", source, err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	sf "github.com/rfmsync/rfmsync/connectors/salesforce/salesforcetest"
 	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/outputs"
 )
 
 // seedOpps creates n won opportunities of one account, all stamped with
@@ -273,5 +274,27 @@ func TestLogsCarryNoSecret(t *testing.T) {
 	}
 	if strings.Contains(out, "Bearer ") || strings.Contains(out, "00D000000000001!") {
 		t.Errorf("logs carry an access token:\n%s", out)
+	}
+}
+
+// TestPullDatedRates: with dated_rates, an amount converts at the rate of
+// the period holding its close date (Advanced Currency Management).
+func TestPullDatedRates(t *testing.T) {
+	s := newFake(t, sf.Options{MultiCurrency: true, DatedRates: true})
+	s.AddCurrency("EUR", "0.9")
+	s.AddDatedRate("EUR", "0.8", sf.Date("2024-01-01"))
+	s.AddDatedRate("EUR", "0.5", sf.Date("2024-05-01"))
+	acct := s.Create(sf.Account, sf.F{"Name": "Acme"})
+	opp := func(day string) string {
+		return s.Create(sf.Opportunity, sf.F{"Name": "E", "AccountId": acct, "StageName": "Closed Won", "Amount": sf.Money("100"),
+			"CloseDate": sf.Date(day), "CurrencyIsoCode": "EUR"})
+	}
+	april, may, before := opp("2024-04-15"), opp("2024-05-10"), opp("2023-12-31")
+	s.Advance(time.Minute)
+	c := connect(t, s, map[string]any{"dated_rates": true})
+	got := byID(t, first(t, c, s, SourceOpportunities))
+	num := func(v string) string { return outputs.Canonical(outputs.Number, v) }
+	if num(got[april].Amount) != "125" || num(got[may].Amount) != "200" || got[before].Problem != "unknown_currency" {
+		t.Fatalf("april %q, may %q, before any rate %+v", got[april].Amount, got[may].Amount, got[before])
 	}
 }
