@@ -119,8 +119,11 @@ func (c *Connector) bulkPage(ctx context.Context, source string, org *orgInfo, r
 		return connector.Page{Records: recs, Cursor: cur.bytes()}, nil
 	}
 	// Every row of the window is read: the keyset moves to its end.
+	c.mu.Lock()
+	leftover := c.opened[source] != cur.Hi
+	c.mu.Unlock()
 	cur.TS, cur.ID, cur.Hi, cur.Job, cur.Loc = cur.Hi, "", "", "", ""
-	return connector.Page{Records: recs, Cursor: cur.bytes(), Done: true}, nil
+	return connector.Page{Records: recs, Cursor: cur.bytes(), Done: !leftover}, nil
 }
 
 // waitJob polls a job until it leaves UploadComplete/InProgress or

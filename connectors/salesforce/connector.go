@@ -99,6 +99,7 @@ type Connector struct {
 	org      *orgInfo        // describe results, once per connector
 	rates    *rates          // conversion rates of the open window
 	locators map[string]bool // nextRecordsUrls this process received: true until used
+	opened   map[string]string // source → end of the window this process opened
 }
 
 func newConnector(o *Options, env connector.Env) (*Connector, error) {
@@ -112,7 +113,7 @@ func newConnector(o *Options, env connector.Env) (*Connector, error) {
 		now = time.Now
 	}
 	c := &Connector{o: o, root: "/services/data/v" + o.APIVersion, now: now, log: log,
-		transport: crmhttp.NewTransport(o.Timeouts.crmhttp()), locators: map[string]bool{},
+		transport: crmhttp.NewTransport(o.Timeouts.crmhttp()), locators: map[string]bool{}, opened: map[string]string{},
 		kinds: map[string]map[string]connector.FieldKind{}}
 	for _, s := range env.Fields {
 		for _, typ := range []string{"Account", "Contact"} {

@@ -96,6 +96,9 @@ func (c *Connector) ReadPage(ctx context.Context, req connector.ReadRequest) (co
 		}
 		cur.Hi, cur.Next = hi.Format(soqlTime), ""
 		c.setRates(nil) // a new window reads the rates afresh
+		c.mu.Lock()
+		c.opened[req.Source] = cur.Hi
+		c.mu.Unlock()
 	}
 	var rt *rates
 	if org.multiCurrency && c.o.Currency == CurrencyRates {
@@ -149,7 +152,14 @@ func (c *Connector) ReadPage(ctx context.Context, req connector.ReadRequest) (co
 		recs = append(recs, rec)
 		cur.TS, cur.ID = ts.Format(soqlTime), id
 	}
-	if *q.Done {
+	done := *q.Done
+	if done {
+		c.mu.Lock()
+		leftover := c.opened[req.Source] != cur.Hi
+		c.mu.Unlock()
+		// A window an interrupted run opened is finished; this run goes on
+		// with a window of its own, up to the server's now − query_lag.
+		done = !leftover
 		cur.Hi, cur.Next, cur.NoBulk = "", "", false
 	} else {
 		cur.Next = q.NextRecordsURL
@@ -164,7 +174,7 @@ func (c *Connector) ReadPage(ctx context.Context, req connector.ReadRequest) (co
 				Message: fmt.Sprintf("query %s: the answer's nextRecordsUrl points back to a page already read", req.Source)}
 		}
 	}
-	return connector.Page{Records: recs, Cursor: cur.bytes(), Done: *q.Done}, nil
+	return connector.Page{Records: recs, Cursor: cur.bytes(), Done: done}, nil
 }
 
 // page fetches the next page: the open window's locator when this

@@ -298,3 +298,25 @@ func TestPullDatedRates(t *testing.T) {
 		t.Fatalf("april %q, may %q, before any rate %+v", got[april].Amount, got[may].Amount, got[before])
 	}
 }
+
+// TestPullLeftoverWindowThenOwn: a window an interrupted run opened is
+// finished first, then the run reads up to its own server now − lag.
+func TestPullLeftoverWindowThenOwn(t *testing.T) {
+	s := newFake(t, sf.Options{MaxBatchSize: 200})
+	acct := s.Create(sf.Account, sf.F{"Name": "Acme"})
+	seedOpps(s, acct, 300)
+	s.Advance(time.Minute)
+	p, err := connect(t, s, map[string]any{"page_size": 200}).ReadPage(context.Background(), connectorReq(nil, s.Now()))
+	if err != nil || p.Done {
+		t.Fatalf("first page: %v", err)
+	}
+	// The run dies; meanwhile a deal changes.
+	s.Advance(time.Hour)
+	late := seedOpps(s, acct, 1)[0]
+	s.Advance(time.Minute)
+	rest, _, _ := pull(t, connect(t, s, map[string]any{"page_size": 200}), SourceOpportunities, p.Cursor, s.Now())
+	got := byID(t, append(p.Records, rest...))
+	if len(got) != 301 || got[late].OrderID == "" {
+		t.Fatalf("after resuming: %d records (late one read: %t)", len(got), got[late].OrderID != "")
+	}
+}
