@@ -96,9 +96,9 @@ type Connector struct {
 	kinds     map[string]map[string]connector.FieldKind // type → field → kind
 
 	mu       sync.Mutex
-	org      *orgInfo        // describe results, once per connector
-	rates    *rates          // conversion rates of the open window
-	locators map[string]bool // nextRecordsUrls this process received: true until used
+	org      *orgInfo          // describe results, once per connector
+	rates    *rates            // conversion rates of the open window
+	locators map[string]bool   // nextRecordsUrls this process received: true until used
 	opened   map[string]string // source → end of the window this process opened
 }
 
