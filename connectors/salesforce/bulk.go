@@ -129,19 +129,6 @@ func (c *Connector) bulkPage(ctx context.Context, source string, org *orgInfo, r
 // waitJob polls a job until it leaves UploadComplete/InProgress or
 // bulkMaxWait passes, every bulk_poll_every.
 func (c *Connector) waitJob(ctx context.Context, id string) (string, error) {
-	sleep := c.o.hooks.sleep
-	if sleep == nil {
-		sleep = func(ctx context.Context, d time.Duration) error {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-t.C:
-				return nil
-			}
-		}
-	}
 	for waited := time.Duration(0); ; waited += c.o.BulkPollEvery {
 		resp, err := c.do(ctx, &crmhttp.Request{Method: http.MethodGet, Path: c.root + "/jobs/query/" + id})
 		if err != nil {
@@ -157,9 +144,24 @@ func (c *Connector) waitJob(ctx context.Context, id string) (string, error) {
 			}
 			return j.State, nil
 		}
-		if err := sleep(ctx, c.o.BulkPollEvery); err != nil {
+		if err := c.sleep(ctx, c.o.BulkPollEvery); err != nil {
 			return "", err
 		}
+	}
+}
+
+// sleep waits d on the connector's clock (a test's fake one) or until ctx ends.
+func (c *Connector) sleep(ctx context.Context, d time.Duration) error {
+	if c.o.hooks.sleep != nil {
+		return c.o.hooks.sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 

@@ -73,3 +73,37 @@ func TestBulkFailedJobFallsBackToREST(t *testing.T) {
 		t.Fatalf("fallback: %d records, %d jobs", len(recs), s.BulkJobs())
 	}
 }
+
+// TestBulkWrite: a batch at bulk_write_threshold goes through one ingest
+// job; results sort records as Collections does, a cleared value is sent
+// as #N/A (an empty cell would leave it unchanged), and a smaller batch
+// uses Collections.
+func TestBulkWrite(t *testing.T) {
+	s := newFake(t, sf.Options{})
+	c := ensured(t, s, map[string]any{"bulk_write_threshold": 250})
+	if c.MaxBatch() != 250 {
+		t.Fatalf("max batch %d", c.MaxBatch())
+	}
+	var ups []connector.Update
+	for range 250 {
+		id := s.Create(sf.Account, sf.F{"Name": "A", "RFM_Code__c": "111"})
+		ups = append(ups, connector.Update{Key: connector.CustomerKey{Type: "Account", ID: id},
+			Fields: map[string]string{"RFM_R__c": "5", "RFM_Segment__c": "champions", "RFM_Code__c": ""}})
+	}
+	s.LockRow(ups[1].Key.ID, 1)
+	s.Delete(ups[2].Key.ID)
+	res, err := c.WriteBatch(context.Background(), ups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Accepted) != 248 || len(res.RetryLater) != 1 || len(res.NotFound)+len(res.Rejected) != 1 || res.Calls < 6 {
+		t.Fatalf("accepted %d, retry %v, not found %v, rejected %v, calls %d", len(res.Accepted), res.RetryLater, res.NotFound, res.Rejected, res.Calls)
+	}
+	if s.BulkJobs() != 1 || s.Value(ups[0].Key.ID, "RFM_Code__c") != nil || fakeText(s.Value(ups[0].Key.ID, "RFM_R__c")) != "5" {
+		t.Errorf("jobs %d, code %v, r %v", s.BulkJobs(), s.Value(ups[0].Key.ID, "RFM_Code__c"), s.Value(ups[0].Key.ID, "RFM_R__c"))
+	}
+	res, err = c.WriteBatch(context.Background(), ups[3:10])
+	if err != nil || len(res.Accepted) != 7 || s.BulkJobs() != 1 || res.Calls != 1 {
+		t.Fatalf("small batch: %+v %v (jobs %d)", res, err, s.BulkJobs())
+	}
+}

@@ -41,12 +41,10 @@
 //	repair_every: 168h           # read written fields back; 0: never
 //	permission_set: ""           # fields ensure grants FLS through it; empty: print what to grant
 //	bulk_threshold: 50000        # a first pull of this many rows uses a Bulk API 2.0 query job; 0: never
+//	bulk_write_threshold: 0      # batches of this many records use one Bulk ingest job; 0: never
 //	bulk_poll_every: 5s          # how often a running Bulk job is polled
 //	retry_budget: 3m             # retry one call's transient failures this long
 //	timeouts: {connect: 10s, response_header: 20s, idle_read: 10s, attempt: 2m, stalled: 30s}
-//
-// Not built yet: Bulk API 2.0 ingest for large write sets; every write
-// uses sObject Collections.
 package salesforce
 
 import (
@@ -188,8 +186,14 @@ func kindOf(r *http.Request) string {
 // Sources implements connector.Reader.
 func (c *Connector) Sources() []string { return slices.Clone(c.o.Sources) }
 
-// MaxBatch implements connector.Writer: write_batch, at most 200.
-func (c *Connector) MaxBatch() int { return c.o.WriteBatch }
+// MaxBatch implements connector.Writer: write_batch (at most 200, one
+// Collections call), or bulk_write_threshold when Bulk ingest is on.
+func (c *Connector) MaxBatch() int {
+	if c.o.BulkWriteThreshold > 0 {
+		return c.o.BulkWriteThreshold
+	}
+	return c.o.WriteBatch
+}
 
 // RereadEvery implements connector.OrderRereader: contact roles change
 // without touching the Opportunity, so with object Contact and the
@@ -212,8 +216,15 @@ func (c *Connector) RepairEvery() time.Duration { return c.o.RepairEvery }
 func (c *Connector) ReadBatch() int { return MaxReadBatch }
 
 // WriteCalls implements connector.WritePlanner: one Collections call per
-// write_batch records.
-func (c *Connector) WriteCalls(n int) int { return (n + c.o.WriteBatch - 1) / c.o.WriteBatch }
+// write_batch records; with Bulk ingest, about six calls per full job
+// (create, upload, close, a poll, two result sets) and Collections for the
+// rest.
+func (c *Connector) WriteCalls(n int) int {
+	if t := c.o.BulkWriteThreshold; t > 0 {
+		return n/t*6 + (n%t+MaxWriteBatch-1)/MaxWriteBatch
+	}
+	return (n + c.o.WriteBatch - 1) / c.o.WriteBatch
+}
 
 // Calls implements connector.CallCounter: every HTTP attempt by kind.
 func (c *Connector) Calls() map[string]int64 {
@@ -255,8 +266,10 @@ func (c *Connector) do(ctx context.Context, r *crmhttp.Request) (*crmhttp.Respon
 	if r.Header == nil {
 		r.Header = http.Header{}
 	}
-	r.Header.Set("Accept", "application/json")
-	if r.Body != nil {
+	if r.Header.Get("Accept") == "" {
+		r.Header.Set("Accept", "application/json")
+	}
+	if r.Body != nil && r.Header.Get("Content-Type") == "" {
 		r.Header.Set("Content-Type", "application/json")
 	}
 	return c.http.Do(ctx, r)
