@@ -59,7 +59,7 @@ func TestExampleSectionDecodes(t *testing.T) {
 	}
 	// Every key of the section is documented in the example.
 	for _, k := range []string{"login_url", "auth", "client_id", "client_secret", "refresh_token", "username",
-		"private_key_file", "api_version", "object", "sources", "opportunities", "orders", "currency", "dated_rates",
+		"private_key_file", "audience", "api_version", "object", "sources", "opportunities", "orders", "currency", "dated_rates",
 		"query_lag", "daily_reserve", "page_size", "write_batch", "reread_every", "repair_every", "permission_set", "bulk_threshold", "bulk_write_threshold", "bulk_poll_every",
 		"retry_budget", "timeouts"} {
 		if _, ok := sec[k]; !ok {

@@ -3,9 +3,10 @@
 // a (SystemModstamp, Id) keyset inside a window that closes query_lag before
 // the server's now, follows nextRecordsUrl, attributes each to an Account
 // or a Contact (primary contact role, ContactId, BillToContactId, person
-// accounts), converts multi-currency amounts with the org's rates, writes
-// RFM fields back through sObject Collections and reads them back with SOQL
-// for the repair pass. Limits, error bodies and quirks come from the
+// accounts), converts multi-currency amounts with the org's rates, reads a
+// large first backfill through a Bulk API 2.0 query job, writes RFM fields
+// back through sObject Collections (or Bulk ingest jobs, when configured)
+// and reads them back with SOQL for the repair pass. Limits, error bodies and quirks come from the
 // contract in salesforce.md; salesforcetest is its fake.
 //
 // Configuration (crm.salesforce), every key optional except client_id, the
