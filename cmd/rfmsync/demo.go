@@ -61,7 +61,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	deals := fs.Int("deals", 9000, "deals over three years")
 	dir := fs.String("state-dir", "", "keep the state file here (default: a temporary directory; with --serve, where the config file is written)")
 	listen := fs.String("listen", "", "after the syncs, serve the status dashboard here (e.g. 127.0.0.1:9464) until interrupted; with --serve, the listen of the printed config")
-	crm := fs.String("crm", "hubspot", "the fake CRM: hubspot, salesforce (--contacts/3 accounts, --deals opportunities) or vtenext (--contacts are accounts, --deals sales orders)")
+	crm := fs.String("crm", "hubspot", "the fake CRM: hubspot, salesforce (--contacts/3 accounts, --deals opportunities) or vtenext (--contacts/10 accounts, --deals/10 sales orders: one revise call per write)")
 	serve := fs.Bool("serve", false, "a playground: keep the fake HubSpot running, write a ready config pointing at it, print it and wait for Ctrl-C (no syncs are run: try check, fields ensure, once --dry-run, run yourself)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
