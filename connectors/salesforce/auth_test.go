@@ -15,6 +15,7 @@ import (
 	sf "github.com/rfmsync/rfmsync/connectors/salesforce/salesforcetest"
 	"github.com/rfmsync/rfmsync/core/connector"
 	"github.com/rfmsync/rfmsync/core/crmerr"
+	"github.com/rfmsync/rfmsync/core/crmhttp"
 )
 
 // readOnce pulls one page through c and returns its error.
@@ -117,5 +118,21 @@ func TestBudgetFromLimitHeader(t *testing.T) {
 	}
 	if _, pause := crmerr.PauseUntil(err, s.Now()); pause {
 		t.Error("the rolling 24 h window paused later runs")
+	}
+}
+
+// TestRefusedLoginTripsBreaker: a refused grant is not presented again by
+// a later run with the same credentials (the state file's breaker).
+func TestRefusedLoginTripsBreaker(t *testing.T) {
+	s := newFake(t, sf.Options{})
+	env := connector.Env{Fields: specs(rfmFields()), Breaker: &crmhttp.MemoryBreaker{}}
+	for run := range 2 {
+		c := build(t, connectOpts(t, s, s.LoginURL(), map[string]any{"refresh_token": "5Aep861revoked"}), nil, &env)
+		if err := readOnce(c, s); err == nil {
+			t.Fatalf("run %d logged in with a dead refresh token", run)
+		}
+	}
+	if n := s.Calls(sf.RouteToken); n != 1 {
+		t.Errorf("%d token requests, want 1 (the breaker holds the second run)", n)
 	}
 }

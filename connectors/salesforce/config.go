@@ -44,6 +44,14 @@ const (
 	DefaultRereadEvery = 24 * time.Hour
 	// DefaultRepairEvery: reading back costs one query per 200 customers.
 	DefaultRepairEvery = 7 * 24 * time.Hour
+	// DefaultBulkThreshold: Salesforce positions Bulk queries for 10,000+
+	// rows; at 50,000 a job (about 5 calls) replaces 25 query pages.
+	DefaultBulkThreshold = 50_000
+	// MaxBulkWrite bounds one ingest job (Salesforce splits data into
+	// internal batches of 10,000, each one of the 15,000 daily batches).
+	MaxBulkWrite = 100_000
+	// DefaultBulkPollEvery: jobs take seconds to minutes.
+	DefaultBulkPollEvery = 5 * time.Second
 	// DefaultDailyReserve is the share of the rolling 24 h allocation kept
 	// back from scans and the repair pass.
 	DefaultDailyReserve = 0.10
@@ -118,7 +126,16 @@ type Options struct {
 	// PermissionSet, if set, is the permission set fields ensure grants
 	// field-level security through (created and assigned to the
 	// integration user when missing); empty: print what to grant.
-	PermissionSet string        `koanf:"permission_set"`
+	PermissionSet string `koanf:"permission_set"`
+	// BulkThreshold: a first pull of this many rows or more goes through a
+	// Bulk API 2.0 query job; 0 never.
+	BulkThreshold int `koanf:"bulk_threshold"`
+	// BulkWriteThreshold, when set, makes batches of this many changed
+	// records one Bulk API 2.0 ingest job each (core then hands batches of
+	// this size); smaller ones go through Collections. 0: never.
+	BulkWriteThreshold int `koanf:"bulk_write_threshold"`
+	// BulkPollEvery is how often a running Bulk job is polled.
+	BulkPollEvery time.Duration `koanf:"bulk_poll_every"`
 	RetryBudget   time.Duration `koanf:"retry_budget"`
 	Timeouts      Timeouts      `koanf:"timeouts"`
 
@@ -180,7 +197,8 @@ func defaultOptions() Options {
 		QueryLag:      DefaultQueryLag, DailyReserve: DefaultDailyReserve,
 		PageSize: MaxPageSize, WriteBatch: MaxWriteBatch,
 		RereadEvery: DefaultRereadEvery, RepairEvery: DefaultRepairEvery,
-		RetryBudget: crmhttp.DefaultRetryBudget,
+		RetryBudget:   crmhttp.DefaultRetryBudget,
+		BulkThreshold: DefaultBulkThreshold, BulkPollEvery: DefaultBulkPollEvery,
 		Timeouts: Timeouts{Connect: crmhttp.DefaultConnectTimeout, ResponseHeader: crmhttp.DefaultResponseHeaderTimeout,
 			IdleRead: crmhttp.DefaultIdleReadTimeout, Attempt: crmhttp.DefaultAttemptTimeout, Stalled: crmhttp.DefaultStallBudget},
 	}
@@ -331,6 +349,15 @@ func (o *Options) Validate() error {
 		if d < 0 {
 			bad(key, "must not be negative")
 		}
+	}
+	if o.BulkThreshold < 0 {
+		bad("bulk_threshold", "must not be negative (0 turns Bulk queries off)")
+	}
+	if o.BulkWriteThreshold != 0 && (o.BulkWriteThreshold <= MaxWriteBatch || o.BulkWriteThreshold > MaxBulkWrite) {
+		bad("bulk_write_threshold", "want 0 (off) or %d to %d records per ingest job, got %d", MaxWriteBatch+1, MaxBulkWrite, o.BulkWriteThreshold)
+	}
+	if o.BulkPollEvery < 100*time.Millisecond || o.BulkPollEvery > 10*time.Minute {
+		bad("bulk_poll_every", "want a duration from 100ms to 10m, got %v", o.BulkPollEvery)
 	}
 	if o.PermissionSet != "" && !apiNameRe.MatchString(o.PermissionSet) {
 		bad("permission_set", "want a permission set API name (letters, digits, underscores), got %q", o.PermissionSet)

@@ -59,8 +59,8 @@ func TestExampleSectionDecodes(t *testing.T) {
 	}
 	// Every key of the section is documented in the example.
 	for _, k := range []string{"login_url", "auth", "client_id", "client_secret", "refresh_token", "username",
-		"private_key_file", "api_version", "object", "sources", "opportunities", "orders", "currency", "dated_rates",
-		"query_lag", "daily_reserve", "page_size", "write_batch", "reread_every", "repair_every", "permission_set",
+		"private_key_file", "audience", "api_version", "object", "sources", "opportunities", "orders", "currency", "dated_rates",
+		"query_lag", "daily_reserve", "page_size", "write_batch", "reread_every", "repair_every", "permission_set", "bulk_threshold", "bulk_write_threshold", "bulk_poll_every",
 		"retry_budget", "timeouts"} {
 		if _, ok := sec[k]; !ok {
 			t.Errorf("config.example.yaml does not document crm.salesforce.%s", k)
@@ -86,6 +86,7 @@ func TestValidateNamesKeys(t *testing.T) {
 		{map[string]any{"sources": []any{"leads"}}, "crm.salesforce.sources"},
 		{map[string]any{"orders": map[string]any{"date_field": "CreatedDate"}}, "crm.salesforce.orders.date_field"},
 		{map[string]any{"currency": "mixed"}, "crm.salesforce.currency"},
+		{map[string]any{"bulk_write_threshold": 150}, "crm.salesforce.bulk_write_threshold"},
 	}
 	for _, tc := range cases {
 		sec := map[string]any{"login_url": DefaultLoginURL, "client_id": "cid", "client_secret": "cs",

@@ -3,9 +3,10 @@
 // a (SystemModstamp, Id) keyset inside a window that closes query_lag before
 // the server's now, follows nextRecordsUrl, attributes each to an Account
 // or a Contact (primary contact role, ContactId, BillToContactId, person
-// accounts), converts multi-currency amounts with the org's rates, writes
-// RFM fields back through sObject Collections and reads them back with SOQL
-// for the repair pass. Limits, error bodies and quirks come from the
+// accounts), converts multi-currency amounts with the org's rates, reads a
+// large first backfill through a Bulk API 2.0 query job, writes RFM fields
+// back through sObject Collections (or Bulk ingest jobs, when configured)
+// and reads them back with SOQL for the repair pass. Limits, error bodies and quirks come from the
 // contract in salesforce.md; salesforcetest is its fake.
 //
 // Configuration (crm.salesforce), every key optional except client_id, the
@@ -40,11 +41,11 @@
 //	reread_every: 24h            # contact roles re-read (object: Contact); 0: never
 //	repair_every: 168h           # read written fields back; 0: never
 //	permission_set: ""           # fields ensure grants FLS through it; empty: print what to grant
+//	bulk_threshold: 50000        # a first pull of this many rows uses a Bulk API 2.0 query job; 0: never
+//	bulk_write_threshold: 0      # batches of this many records use one Bulk ingest job; 0: never
+//	bulk_poll_every: 5s          # how often a running Bulk job is polled
 //	retry_budget: 3m             # retry one call's transient failures this long
 //	timeouts: {connect: 10s, response_header: 20s, idle_read: 10s, attempt: 2m, stalled: 30s}
-//
-// Not built yet: Bulk API 2.0 query for a large first backfill and Bulk
-// ingest for large write sets; every read and write uses REST.
 package salesforce
 
 import (
@@ -75,6 +76,7 @@ const (
 	KindDescribe    = "describe"
 	KindTooling     = "tooling"
 	KindSetup       = "setup"
+	KindBulk        = "bulk"
 	KindVersions    = "versions"
 	KindToken       = "token"
 	KindOther       = "other"
@@ -93,9 +95,10 @@ type Connector struct {
 	kinds     map[string]map[string]connector.FieldKind // type → field → kind
 
 	mu       sync.Mutex
-	org      *orgInfo        // describe results, once per connector
-	rates    *rates          // conversion rates of the open window
-	locators map[string]bool // nextRecordsUrls this process received: true until used
+	org      *orgInfo          // describe results, once per connector
+	rates    *rates            // conversion rates of the open window
+	locators map[string]bool   // nextRecordsUrls this process received: true until used
+	opened   map[string]string // source → end of the window this process opened
 }
 
 func newConnector(o *Options, env connector.Env) (*Connector, error) {
@@ -109,7 +112,7 @@ func newConnector(o *Options, env connector.Env) (*Connector, error) {
 		now = time.Now
 	}
 	c := &Connector{o: o, root: "/services/data/v" + o.APIVersion, now: now, log: log,
-		transport: crmhttp.NewTransport(o.Timeouts.crmhttp()), locators: map[string]bool{},
+		transport: crmhttp.NewTransport(o.Timeouts.crmhttp()), locators: map[string]bool{}, opened: map[string]string{},
 		kinds: map[string]map[string]connector.FieldKind{}}
 	for _, s := range env.Fields {
 		for _, typ := range []string{"Account", "Contact"} {
@@ -161,6 +164,8 @@ func kindOf(r *http.Request) string {
 	switch {
 	case strings.HasSuffix(p, tokenPath):
 		return KindToken
+	case strings.Contains(p, "/jobs/"):
+		return KindBulk
 	case strings.Contains(p, "/tooling/"):
 		return KindTooling
 	case strings.Contains(p, "/query/"):
@@ -182,8 +187,14 @@ func kindOf(r *http.Request) string {
 // Sources implements connector.Reader.
 func (c *Connector) Sources() []string { return slices.Clone(c.o.Sources) }
 
-// MaxBatch implements connector.Writer: write_batch, at most 200.
-func (c *Connector) MaxBatch() int { return c.o.WriteBatch }
+// MaxBatch implements connector.Writer: write_batch (at most 200, one
+// Collections call), or bulk_write_threshold when Bulk ingest is on.
+func (c *Connector) MaxBatch() int {
+	if c.o.BulkWriteThreshold > 0 {
+		return c.o.BulkWriteThreshold
+	}
+	return c.o.WriteBatch
+}
 
 // RereadEvery implements connector.OrderRereader: contact roles change
 // without touching the Opportunity, so with object Contact and the
@@ -206,8 +217,15 @@ func (c *Connector) RepairEvery() time.Duration { return c.o.RepairEvery }
 func (c *Connector) ReadBatch() int { return MaxReadBatch }
 
 // WriteCalls implements connector.WritePlanner: one Collections call per
-// write_batch records.
-func (c *Connector) WriteCalls(n int) int { return (n + c.o.WriteBatch - 1) / c.o.WriteBatch }
+// write_batch records; with Bulk ingest, about six calls per full job
+// (create, upload, close, a poll, two result sets) and Collections for the
+// rest.
+func (c *Connector) WriteCalls(n int) int {
+	if t := c.o.BulkWriteThreshold; t > 0 {
+		return n/t*6 + (n%t+MaxWriteBatch-1)/MaxWriteBatch
+	}
+	return (n + c.o.WriteBatch - 1) / c.o.WriteBatch
+}
 
 // Calls implements connector.CallCounter: every HTTP attempt by kind.
 func (c *Connector) Calls() map[string]int64 {
@@ -249,8 +267,10 @@ func (c *Connector) do(ctx context.Context, r *crmhttp.Request) (*crmhttp.Respon
 	if r.Header == nil {
 		r.Header = http.Header{}
 	}
-	r.Header.Set("Accept", "application/json")
-	if r.Body != nil {
+	if r.Header.Get("Accept") == "" {
+		r.Header.Set("Accept", "application/json")
+	}
+	if r.Body != nil && r.Header.Get("Content-Type") == "" {
 		r.Header.Set("Content-Type", "application/json")
 	}
 	return c.http.Do(ctx, r)

@@ -91,12 +91,17 @@ func (c *Connector) EnsureFields(ctx context.Context, specs []connector.FieldSpe
 		}
 		return acts, nil
 	}
-	if err := c.grant(ctx, typ, grant); err != nil {
+	readOnly, err := c.grant(ctx, typ, grant)
+	if err != nil {
 		return acts, fmt.Errorf("fields ensure: grant field access through permission set %s: %w", c.o.PermissionSet, err)
 	}
 	for _, name := range grant {
-		acts = append(acts, connector.FieldAction{Name: name, Action: connector.ActionGrantAccess,
-			Detail: "granted Read and Edit through permission set " + c.o.PermissionSet})
+		detail := "granted Read and Edit through permission set " + c.o.PermissionSet
+		if readOnly[name] {
+			detail = fmt.Sprintf("permission set %s grants Read only on %s.%s: tick Edit there (rfmsync does not change existing grants)",
+				c.o.PermissionSet, typ, name)
+		}
+		acts = append(acts, connector.FieldAction{Name: name, Action: connector.ActionGrantAccess, Detail: detail})
 	}
 	return acts, nil
 }
@@ -203,51 +208,54 @@ func (c *Connector) createField(ctx context.Context, def customFieldRequest, app
 }
 
 // grant gives the integration user Read and Edit on fields through the
-// configured permission set, creating and assigning it when missing (§5.3).
-func (c *Connector) grant(ctx context.Context, typ string, fields []string) error {
+// configured permission set, creating and assigning it when missing (§5.3),
+// and returns the fields the set already holds without Edit.
+func (c *Connector) grant(ctx context.Context, typ string, fields []string) (map[string]bool, error) {
 	ps := c.o.PermissionSet
-	rows, err := c.queryAll(ctx, "SELECT Id FROM PermissionSet WHERE Name = '"+ps+"'")
+	rows, err := c.queryRows(ctx, "SELECT Id FROM PermissionSet WHERE Name = '"+ps+"'")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var psID string
 	if len(rows) > 0 {
 		psID = rows[0].str("Id")
 	} else if psID, err = c.create(ctx, "PermissionSet", map[string]any{"Name": ps, "Label": ps}); err != nil {
-		return err
+		return nil, err
 	}
 	user := userID(ctx, c.auth)
 	if !idRe.MatchString(user) || !idRe.MatchString(psID) {
-		return fmt.Errorf("the token response names no integration user id")
+		return nil, fmt.Errorf("the token response names no integration user id")
 	}
-	rows, err = c.queryAll(ctx, "SELECT Id FROM PermissionSetAssignment WHERE PermissionSetId = '"+psID+"' AND AssigneeId = '"+user+"'")
+	rows, err = c.queryRows(ctx, "SELECT Id FROM PermissionSetAssignment WHERE PermissionSetId = '"+psID+"' AND AssigneeId = '"+user+"'")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(rows) == 0 {
 		if _, err := c.create(ctx, "PermissionSetAssignment", map[string]any{"AssigneeId": user, "PermissionSetId": psID}); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	rows, err = c.queryAll(ctx, "SELECT Id, Field FROM FieldPermissions WHERE ParentId = '"+psID+"' AND SobjectType = '"+typ+"'")
+	rows, err = c.queryRows(ctx, "SELECT Id, Field, PermissionsEdit FROM FieldPermissions WHERE ParentId = '"+psID+"' AND SobjectType = '"+typ+"'")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	have := map[string]bool{}
+	have := map[string]bool{} // lower-case Object.Field → edit
 	for _, r := range rows {
-		have[strings.ToLower(r.str("Field"))] = true
+		have[strings.ToLower(r.str("Field"))] = r.bool("PermissionsEdit")
 	}
+	readOnly := map[string]bool{}
 	for _, f := range fields {
 		full := typ + "." + f
-		if have[strings.ToLower(full)] {
+		if edit, ok := have[strings.ToLower(full)]; ok {
+			readOnly[f] = !edit
 			continue
 		}
 		if _, err := c.create(ctx, "FieldPermissions", map[string]any{"ParentId": psID, "SobjectType": typ, "Field": full,
 			"PermissionsRead": true, "PermissionsEdit": true}); err != nil {
-			return fmt.Errorf("%s: %w", full, err)
+			return nil, fmt.Errorf("%s: %w", full, err)
 		}
 	}
-	return nil
+	return readOnly, nil
 }
 
 // create inserts a setup record and returns its id.

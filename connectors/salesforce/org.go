@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/rfmsync/rfmsync/core/crmerr"
 	"github.com/rfmsync/rfmsync/core/crmhttp"
 )
 
@@ -35,6 +36,18 @@ func (c *Connector) orgDescribe(ctx context.Context) (*orgInfo, error) {
 	d, err := c.describe(ctx, obj)
 	if err != nil {
 		return nil, err
+	}
+	if err := c.checkSourceFields(obj, d); err != nil {
+		return nil, err
+	}
+	if len(c.o.Sources) == 2 {
+		o, err := c.describe(ctx, "Order")
+		if err != nil {
+			return nil, err
+		}
+		if err := c.checkSourceFields("Order", o); err != nil {
+			return nil, err
+		}
 	}
 	org = &orgInfo{multiCurrency: d.has("CurrencyIsoCode")}
 	if c.o.Object == "Contact" {
@@ -101,8 +114,8 @@ type rates struct {
 }
 
 type datedRate struct {
-	start, next string // dates; next "" = open-ended
-	rate        string
+	start string // a date
+	rate  string
 }
 
 // rate returns the rate for iso on day (a yyyy-mm-dd date; "" for static).
@@ -111,12 +124,15 @@ func (r *rates) rate(iso, day string) (string, bool) {
 		return "1", true
 	}
 	if r.dated != nil && day != "" {
+		// The period holding day is the one with the latest start at or
+		// before it (NextStartDate is derived from the next one's start).
+		rate, ok := "", false
 		for _, d := range r.dated[iso] {
-			if d.start <= day && (d.next == "" || day < d.next) {
-				return d.rate, true
+			if d.start <= day {
+				rate, ok = d.rate, true
 			}
 		}
-		return "", false
+		return rate, ok
 	}
 	v, ok := r.static[iso]
 	return v, ok
@@ -125,7 +141,7 @@ func (r *rates) rate(iso, day string) (string, bool) {
 // loadRates reads CurrencyType (and DatedConversionRate with dated_rates).
 func (c *Connector) loadRates(ctx context.Context) (*rates, error) {
 	r := &rates{static: map[string]string{}}
-	rows, err := c.queryAll(ctx, "SELECT IsoCode, ConversionRate, IsCorporate, IsActive FROM CurrencyType")
+	rows, err := c.queryRows(ctx, "SELECT IsoCode, ConversionRate, IsCorporate, IsActive FROM CurrencyType")
 	if err != nil {
 		return nil, fmt.Errorf("read currency rates: %w", err)
 	}
@@ -141,7 +157,7 @@ func (c *Connector) loadRates(ctx context.Context) (*rates, error) {
 		r.static[iso] = rate
 	}
 	if c.o.DatedRates {
-		rows, err := c.queryAll(ctx, "SELECT IsoCode, ConversionRate, StartDate, NextStartDate FROM DatedConversionRate ORDER BY IsoCode, StartDate")
+		rows, err := c.queryRows(ctx, "SELECT IsoCode, ConversionRate, StartDate FROM DatedConversionRate ORDER BY IsoCode, StartDate")
 		if err != nil {
 			return nil, fmt.Errorf("read dated currency rates: %w", err)
 		}
@@ -152,7 +168,7 @@ func (c *Connector) loadRates(ctx context.Context) (*rates, error) {
 				continue
 			}
 			iso := row.str("IsoCode")
-			r.dated[iso] = append(r.dated[iso], datedRate{start: row.str("StartDate"), next: row.str("NextStartDate"), rate: rate})
+			r.dated[iso] = append(r.dated[iso], datedRate{start: row.str("StartDate"), rate: rate})
 		}
 		for _, ds := range r.dated {
 			sort.Slice(ds, func(i, j int) bool { return ds[i].start < ds[j].start })
@@ -161,8 +177,8 @@ func (c *Connector) loadRates(ctx context.Context) (*rates, error) {
 	return r, nil
 }
 
-// queryAll runs a small query to its end (setup and rate tables).
-func (c *Connector) queryAll(ctx context.Context, soql string) ([]row, error) {
+// queryRows runs a small query (not queryAll: live rows only) to its end.
+func (c *Connector) queryRows(ctx context.Context, soql string) ([]row, error) {
 	var out []row
 	resp, err := c.do(ctx, &crmhttp.Request{Method: http.MethodGet, Path: c.root + "/query", Query: url.Values{"q": {soql}}})
 	for {
@@ -207,4 +223,27 @@ func equalFold(a, b string) bool {
 		}
 	}
 	return true
+}
+
+// checkSourceFields fails before any query when a configured field is not
+// there for the integration user, or SystemModstamp cannot be filtered on
+// (§2.6: some objects refuse it), naming the config key.
+func (c *Connector) checkSourceFields(obj string, d *describeResult) error {
+	if f := d.field("SystemModstamp"); f == nil || !f.Filterable {
+		return &crmerr.Error{Class: crmerr.Permanent, Message: obj + ".SystemModstamp cannot be filtered on in this org, so it cannot be read incrementally"}
+	}
+	keys := map[string]string{"opportunities.amount_field": c.o.Opportunities.AmountField, "opportunities.date_field": c.o.Opportunities.DateField}
+	if obj == "Order" {
+		keys = map[string]string{"orders.amount_field": c.o.Orders.AmountField, "orders.date_field": c.o.Orders.DateField}
+		if c.o.Object == "Contact" {
+			keys["orders.contact_field"] = c.o.Orders.ContactField
+		}
+	}
+	for key, name := range keys {
+		if !d.has(name) {
+			return &crmerr.Error{Class: crmerr.Validation, Message: fmt.Sprintf("%s: %s has no field %s visible to the integration user (check the name and its field-level security)",
+				c.o.key(key), obj, name)}
+		}
+	}
+	return nil
 }

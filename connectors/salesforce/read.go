@@ -36,6 +36,12 @@ type cursor struct {
 	ID   string `json:"id,omitempty"`
 	Hi   string `json:"hi,omitempty"`
 	Next string `json:"next,omitempty"`
+	// Job and Loc are an open Bulk query job and the locator of its next
+	// results set ("" before the first); NoBulk, once a job was given up,
+	// keeps this window on REST.
+	Job    string `json:"job,omitempty"`
+	Loc    string `json:"loc,omitempty"`
+	NoBulk bool   `json:"no_bulk,omitempty"`
 }
 
 func parseCursor(b []byte) (cursor, error) {
@@ -53,7 +59,7 @@ func parseCursor(b []byte) (cursor, error) {
 			}
 		}
 	}
-	if c.ID != "" && !idRe.MatchString(c.ID) {
+	if (c.ID != "" && !idRe.MatchString(c.ID)) || (c.Job != "" && !idRe.MatchString(c.Job)) {
 		return c, fmt.Errorf("salesforce cursor: bad id %q", c.ID)
 	}
 	return c, nil
@@ -90,6 +96,9 @@ func (c *Connector) ReadPage(ctx context.Context, req connector.ReadRequest) (co
 		}
 		cur.Hi, cur.Next = hi.Format(soqlTime), ""
 		c.setRates(nil) // a new window reads the rates afresh
+		c.mu.Lock()
+		c.opened[req.Source] = cur.Hi
+		c.mu.Unlock()
 	}
 	var rt *rates
 	if org.multiCurrency && c.o.Currency == CurrencyRates {
@@ -97,9 +106,18 @@ func (c *Connector) ReadPage(ctx context.Context, req connector.ReadRequest) (co
 			return connector.Page{}, err
 		}
 	}
+	if cur.Job != "" {
+		return c.bulkPage(ctx, req.Source, org, rt, cur)
+	}
+	firstQuery := cur.TS == "" && cur.Next == ""
 	q, err := c.page(ctx, req.Source, org, cur)
 	if err != nil {
 		return connector.Page{}, err
+	}
+	if firstQuery && c.bigFirstPull(req.Source, cur, q) {
+		// totalSize counts the whole window: a large first pull goes
+		// through a Bulk query job instead (this page is read again there).
+		return c.bulkPage(ctx, req.Source, org, rt, cur)
 	}
 	lo, _ := time.Parse(soqlTime, cur.TS)
 	hi, _ := time.Parse(soqlTime, cur.Hi)
@@ -122,7 +140,7 @@ func (c *Connector) ReadPage(ctx context.Context, req connector.ReadRequest) (co
 		if ts.After(hi) {
 			continue
 		}
-		if cur.TS != "" && (ts.Before(lo) || ts.Equal(lo) && id <= cur.ID) {
+		if cur.TS != "" && (ts.Before(lo) || ts.Equal(lo) && (id <= cur.ID || cur.ID == "")) {
 			return connector.Page{}, &crmerr.Error{Class: crmerr.Permanent,
 				Message: fmt.Sprintf("query %s: the answer repeats or reorders rows (row %s at or before the last one delivered)", req.Source, id)}
 		}
@@ -134,8 +152,15 @@ func (c *Connector) ReadPage(ctx context.Context, req connector.ReadRequest) (co
 		recs = append(recs, rec)
 		cur.TS, cur.ID = ts.Format(soqlTime), id
 	}
-	if *q.Done {
-		cur.Hi, cur.Next = "", ""
+	done := *q.Done
+	if done {
+		c.mu.Lock()
+		leftover := c.opened[req.Source] != cur.Hi
+		c.mu.Unlock()
+		// A window an interrupted run opened is finished; this run goes on
+		// with a window of its own, up to the server's now − query_lag.
+		done = !leftover
+		cur.Hi, cur.Next, cur.NoBulk = "", "", false
 	} else {
 		cur.Next = q.NextRecordsURL
 		c.mu.Lock()
@@ -149,7 +174,7 @@ func (c *Connector) ReadPage(ctx context.Context, req connector.ReadRequest) (co
 				Message: fmt.Sprintf("query %s: the answer's nextRecordsUrl points back to a page already read", req.Source)}
 		}
 	}
-	return connector.Page{Records: recs, Cursor: cur.bytes(), Done: *q.Done}, nil
+	return connector.Page{Records: recs, Cursor: cur.bytes(), Done: done}, nil
 }
 
 // page fetches the next page: the open window's locator when this
@@ -193,8 +218,12 @@ func (c *Connector) page(ctx context.Context, source string, org *orgInfo, cur c
 // alone: bulk loads stamp thousands of rows with one second (§2.6).
 func keyset(cur cursor) string {
 	hi := "SystemModstamp <= " + cur.Hi
-	if cur.TS == "" {
+	switch {
+	case cur.TS == "":
 		return hi
+	case cur.ID == "":
+		// After a Bulk job: every row at or before TS is read.
+		return "SystemModstamp > " + cur.TS + " AND " + hi
 	}
 	return fmt.Sprintf("(SystemModstamp > %s OR (SystemModstamp = %s AND Id > '%s')) AND %s", cur.TS, cur.TS, cur.ID, hi)
 }
@@ -220,14 +249,10 @@ func (c *Connector) soql(source string, org *orgInfo) string {
 	if contact && org.personAccounts {
 		f = append(f, "Account.PersonContactId")
 	}
-	if contact && source == SourceOpportunities && c.o.Opportunities.ContactAttribution == AttributionPrimaryRole {
+	if c.needsRoles(source) {
 		f = append(f, "(SELECT ContactId, IsPrimary, IsDeleted FROM OpportunityContactRoles)")
 	}
-	obj := "Opportunity"
-	if source == SourceOrders {
-		obj = "Order"
-	}
-	return "SELECT " + strings.Join(dedupe(f), ", ") + " FROM " + obj
+	return "SELECT " + strings.Join(dedupe(f), ", ") + " FROM " + objectOf(source)
 }
 
 func dedupe(list []string) []string {
@@ -373,7 +398,7 @@ func (c *Connector) RereadOrders(ctx context.Context, source string, ids []strin
 			return nil, err
 		}
 	}
-	rows, err := c.queryAll(ctx, c.soql(source, org)+" WHERE Id IN ("+strings.Join(quoted, ",")+")")
+	rows, err := c.queryRows(ctx, c.soql(source, org)+" WHERE Id IN ("+strings.Join(quoted, ",")+")")
 	if err != nil {
 		return nil, fmt.Errorf("re-read %s: %w", source, err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	sf "github.com/rfmsync/rfmsync/connectors/salesforce/salesforcetest"
 	"github.com/rfmsync/rfmsync/core/connector"
+	"github.com/rfmsync/rfmsync/core/outputs"
 )
 
 // seedOpps creates n won opportunities of one account, all stamped with
@@ -233,4 +234,89 @@ func first(t *testing.T, c *Connector, s *sf.Server, source string) []connector.
 	t.Helper()
 	recs, _, _ := pull(t, c, source, nil, s.Now())
 	return recs
+}
+
+// TestPullChecksConfiguredFields: a configured field the org does not
+// have fails before any query, naming the key.
+func TestPullChecksConfiguredFields(t *testing.T) {
+	s := newFake(t, sf.Options{})
+	c := connect(t, s, map[string]any{"opportunities": map[string]any{"amount_field": "Home_Amount__c"}})
+	_, err := c.ReadPage(context.Background(), connector.ReadRequest{Source: SourceOpportunities, Now: s.Now()})
+	if err == nil || !strings.Contains(err.Error(), "crm.salesforce.opportunities.amount_field") || s.Calls(sf.RouteQuery) != 0 {
+		t.Fatalf("error %v, %d queries", err, s.Calls(sf.RouteQuery))
+	}
+}
+
+// TestLogsCarryNoSecret: a pull through a lost session and a rotated
+// refresh token logs nothing secret.
+func TestLogsCarryNoSecret(t *testing.T) {
+	s := newFake(t, sf.Options{RotateRefreshTokens: true, MaxBatchSize: 200})
+	acct := s.Create(sf.Account, sf.F{"Name": "Acme"})
+	seedOpps(s, acct, 450)
+	s.Advance(time.Minute)
+	var logs logBuffer
+	env := connector.Env{Fields: specs(rfmFields()), Tokens: &memTokens{m: map[string]string{}}}
+	c := build(t, connectOpts(t, s, s.LoginURL(), map[string]any{"page_size": 200}), &logs, &env)
+	p, err := c.ReadPage(context.Background(), connector.ReadRequest{Source: SourceOpportunities, Now: s.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ExpireSessions()
+	pull(t, c, SourceOpportunities, p.Cursor, s.Now())
+	out := logs.String()
+	if !strings.Contains(out, "locator") {
+		t.Fatalf("the re-query was not logged:\n%s", out)
+	}
+	for _, secret := range append([]string{sf.DefaultClientSecret, sf.DefaultRefreshToken}, env.Tokens.(*memTokens).values()...) {
+		if strings.Contains(out, secret) {
+			t.Errorf("logs carry a secret:\n%s", out)
+		}
+	}
+	if strings.Contains(out, "Bearer ") || strings.Contains(out, "00D000000000001!") {
+		t.Errorf("logs carry an access token:\n%s", out)
+	}
+}
+
+// TestPullDatedRates: with dated_rates, an amount converts at the rate of
+// the period holding its close date (Advanced Currency Management).
+func TestPullDatedRates(t *testing.T) {
+	s := newFake(t, sf.Options{MultiCurrency: true, DatedRates: true})
+	s.AddCurrency("EUR", "0.9")
+	s.AddDatedRate("EUR", "0.8", sf.Date("2024-01-01"))
+	s.AddDatedRate("EUR", "0.5", sf.Date("2024-05-01"))
+	acct := s.Create(sf.Account, sf.F{"Name": "Acme"})
+	opp := func(day string) string {
+		return s.Create(sf.Opportunity, sf.F{"Name": "E", "AccountId": acct, "StageName": "Closed Won", "Amount": sf.Money("100"),
+			"CloseDate": sf.Date(day), "CurrencyIsoCode": "EUR"})
+	}
+	april, may, before := opp("2024-04-15"), opp("2024-05-10"), opp("2023-12-31")
+	s.Advance(time.Minute)
+	c := connect(t, s, map[string]any{"dated_rates": true})
+	got := byID(t, first(t, c, s, SourceOpportunities))
+	num := func(v string) string { return outputs.Canonical(outputs.Number, v) }
+	if num(got[april].Amount) != "125" || num(got[may].Amount) != "200" || got[before].Problem != "unknown_currency" {
+		t.Fatalf("april %q, may %q, before any rate %+v", got[april].Amount, got[may].Amount, got[before])
+	}
+}
+
+// TestPullLeftoverWindowThenOwn: a window an interrupted run opened is
+// finished first, then the run reads up to its own server now − lag.
+func TestPullLeftoverWindowThenOwn(t *testing.T) {
+	s := newFake(t, sf.Options{MaxBatchSize: 200})
+	acct := s.Create(sf.Account, sf.F{"Name": "Acme"})
+	seedOpps(s, acct, 300)
+	s.Advance(time.Minute)
+	p, err := connect(t, s, map[string]any{"page_size": 200}).ReadPage(context.Background(), connectorReq(nil, s.Now()))
+	if err != nil || p.Done {
+		t.Fatalf("first page: %v", err)
+	}
+	// The run dies; meanwhile a deal changes.
+	s.Advance(time.Hour)
+	late := seedOpps(s, acct, 1)[0]
+	s.Advance(time.Minute)
+	rest, _, _ := pull(t, connect(t, s, map[string]any{"page_size": 200}), SourceOpportunities, p.Cursor, s.Now())
+	got := byID(t, append(p.Records, rest...))
+	if len(got) != 301 || got[late].OrderID == "" {
+		t.Fatalf("after resuming: %d records (late one read: %t)", len(got), got[late].OrderID != "")
+	}
 }

@@ -32,7 +32,7 @@ func (c *Connector) ReadFields(ctx context.Context, keys []connector.CustomerKey
 		}
 	}
 	sel := dedupe(append([]string{"Id"}, fields...))
-	rows, err := c.queryAll(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+typ+" WHERE Id IN ("+strings.Join(quoted, ",")+")")
+	rows, err := c.queryRows(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+typ+" WHERE Id IN ("+strings.Join(quoted, ",")+")")
 	if err != nil {
 		if code := errorCodeOf(err); isFieldCode(code) {
 			return nil, fieldError(typ, code, "a mapped field is not readable", nil)

@@ -92,7 +92,10 @@ func newConformanceFake(t *testing.T, source, object string, byRole bool) *confo
 		"page_size":     200, "write_batch": 10, "reread_every": "1m", "repair_every": "1m",
 		"permission_set": "RFM_Sync"}
 	s.SetValidation(func(_, id string, _ map[string]any) *salesforcetest.RecordError {
-		if f.reject[id] { // called with the fake locked; reject is guarded by its own use below
+		f.mu.Lock()
+		rejected := f.reject[id]
+		f.mu.Unlock()
+		if rejected {
 			return &salesforcetest.RecordError{StatusCode: "FIELD_CUSTOM_VALIDATION_EXCEPTION", Message: "RFM fields are locked for this record"}
 		}
 		return nil
@@ -211,9 +214,9 @@ func (f *conformanceFake) Reassign(_ testing.TB, id string, to connector.Custome
 func (f *conformanceFake) RemoveCustomer(_ testing.TB, k connector.CustomerKey) { f.s.Delete(k.ID) }
 
 func (f *conformanceFake) RejectWrites(_ testing.TB, k connector.CustomerKey) {
-	// SetValidation's callback runs under the fake's lock; the map is only
-	// written between runs, never while a request is served.
+	f.mu.Lock()
 	f.reject[k.ID] = true
+	f.mu.Unlock()
 }
 
 func (f *conformanceFake) Inject(fault conformance.Fault) {
@@ -412,3 +415,13 @@ func TestConformanceOpportunitiesToContactsByRole(t *testing.T) {
 // CursorBack implements conformance.CursorRewinder: Salesforce's paging
 // cursor is the nextRecordsUrl locator.
 func (f *conformanceFake) CursorBack() hostile.Spoil { return hostile.CursorBack("nextRecordsUrl", 1) }
+
+func (m *memTokens) values() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for _, v := range m.m {
+		out = append(out, v)
+	}
+	return out
+}

@@ -14,7 +14,8 @@ import (
 )
 
 // WriteBatch implements connector.Writer with one sObject Collections
-// PATCH of up to 200 records, allOrNone false (§4.1). Results come in input
+// PATCH of up to 200 records, allOrNone false (§4.1), or with bulk_write_threshold
+// records or more one Bulk ingest job (bulkwrite.go). Results come in input
 // order and are matched by index (a failed entry may carry no id):
 //
 //   - success: Accepted;
@@ -30,15 +31,35 @@ func (c *Connector) WriteBatch(ctx context.Context, ups []connector.Update) (con
 	if len(ups) == 0 {
 		return res, nil
 	}
-	if len(ups) > c.o.WriteBatch {
-		return res, &crmerr.Error{Class: crmerr.Validation, Message: fmt.Sprintf("batch of %d updates; at most %d (write_batch)", len(ups), c.o.WriteBatch)}
+	if len(ups) > c.MaxBatch() {
+		return res, &crmerr.Error{Class: crmerr.Validation, Message: fmt.Sprintf("batch of %d updates; at most %d", len(ups), c.MaxBatch())}
 	}
 	typ := ups[0].Key.Type
-	records := make([]map[string]any, len(ups))
-	for i, u := range ups {
+	for _, u := range ups {
 		if u.Key.Type != typ || (typ != "Account" && typ != "Contact") || !idRe.MatchString(u.Key.ID) {
 			return res, &crmerr.Error{Class: crmerr.Validation, Message: "cannot write record " + u.Key.String() + " in a batch of " + typ}
 		}
+	}
+	if c.o.BulkWriteThreshold > 0 && len(ups) >= c.o.BulkWriteThreshold {
+		err := c.bulkWrite(ctx, typ, ups, &res)
+		return res, err
+	}
+	// A batch below the Bulk threshold goes through Collections.
+	for start := 0; start < len(ups); start += c.o.WriteBatch {
+		calls := res.Calls
+		err := c.collections(ctx, typ, ups[start:min(start+c.o.WriteBatch, len(ups))], &res)
+		res.Calls = calls + 1
+		if err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// collections writes up to 200 records with one Collections PATCH.
+func (c *Connector) collections(ctx context.Context, typ string, ups []connector.Update, res *connector.WriteResult) error {
+	records := make([]map[string]any, len(ups))
+	for i, u := range ups {
 		rec := map[string]any{"attributes": map[string]string{"type": typ}, "id": u.Key.ID}
 		for name, v := range u.Fields {
 			rec[name] = c.typed(typ, name, v)
@@ -47,21 +68,20 @@ func (c *Connector) WriteBatch(ctx context.Context, ups []connector.Update) (con
 	}
 	body, err := json.Marshal(map[string]any{"allOrNone": false, "records": records})
 	if err != nil {
-		return res, fmt.Errorf("update %s: encode: %w", typ, err)
+		return fmt.Errorf("update %s: encode: %w", typ, err)
 	}
 	resp, err := c.do(ctx, &crmhttp.Request{Method: http.MethodPatch, Path: c.root + "/composite/sobjects", Body: body})
-	res.Calls = 1
 	if err != nil {
 		if errs, ok := parseErrors(respBody(resp)); ok && isFieldCode(errs[0].ErrorCode) {
-			return res, fieldError(typ, errs[0].ErrorCode, errs[0].Message, errs[0].Fields)
+			return fieldError(typ, errs[0].ErrorCode, errs[0].Message, errs[0].Fields)
 		}
-		return res, fmt.Errorf("update %s: %w", typ, err)
+		return fmt.Errorf("update %s: %w", typ, err)
 	}
 	var results []collectionResult
 	if err := json.Unmarshal(resp.Body, &results); err != nil || len(results) != len(ups) {
 		// Without one result per record nothing is known to have landed:
 		// every record is written again (an idempotent resend).
-		return res, &crmerr.Error{Class: crmerr.Transient, Message: fmt.Sprintf("update %s: the answer does not hold one result per record", typ)}
+		return &crmerr.Error{Class: crmerr.Transient, Message: fmt.Sprintf("update %s: the answer does not hold one result per record", typ)}
 	}
 	var fieldErr error
 	for i, r := range results {
@@ -88,7 +108,7 @@ func (c *Connector) WriteBatch(ctx context.Context, ups []connector.Update) (con
 			res.Rejected[k] = code + ": " + msg
 		}
 	}
-	return res, fieldErr
+	return fieldErr
 }
 
 func isFieldCode(code string) bool { return strings.HasPrefix(code, codeInvalidField) }
