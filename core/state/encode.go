@@ -121,6 +121,13 @@ func (d *decoder) varint() int64 {
 
 // raw returns a length-prefixed byte string without copying it.
 func (d *decoder) raw() []byte {
+	// Nearly every stored string is shorter than 128 bytes: a one-byte length.
+	if len(d.b) > 0 && d.b[0] < 0x80 && int(d.b[0]) < len(d.b) {
+		n := int(d.b[0]) + 1
+		r := d.b[1:n]
+		d.b = d.b[n:]
+		return r
+	}
 	n := d.uvarint()
 	if n > uint64(len(d.b)) {
 		d.fail()

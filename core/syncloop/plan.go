@@ -2,6 +2,7 @@ package syncloop
 
 import (
 	"cmp"
+	"fmt"
 	"maps"
 
 	"github.com/rfmsync/rfmsync/core/connector"
@@ -67,7 +68,14 @@ func (r *run) score() (scoredSet, error) {
 	}
 	set.scores = rfm.ScoreAll(cs, r.asof, r.Params)
 	r.rep.addScores(set.scores, r.Params.Bins)
-	r.addInsight(set.scores)
+	// The summary for people only reads the scores: it runs beside the
+	// predictions and the diff, on the other core (steps waits for it).
+	done := make(chan struct{})
+	r.insightDone = done
+	go func() {
+		defer close(done)
+		r.addInsight(set.scores)
+	}()
 	return set, nil
 }
 
@@ -106,12 +114,25 @@ func compareKeys(a, b connector.CustomerKey) int {
 func (r *run) plan(set scoredSet, forceAll bool) (*plan, error) {
 	p := &plan{quiet: map[connector.CustomerKey]*state.Published{}}
 	i := 0
-	err := r.db.ForEachPublished(func(key connector.CustomerKey, pub state.Published) error {
+	err := r.db.ForEachPublishedView(func(key connector.CustomerKey, v *state.PublishedView) error {
 		for i < len(set.keys) && compareKeys(set.keys[i], key) < 0 {
 			r.planScored(p, set.keys[i], &set.scores[i], state.Published{}, false, forceAll)
 			i++
 		}
-		if i < len(set.keys) && set.keys[i] == key {
+		scored := i < len(set.keys) && set.keys[i] == key
+		// Most customers need nothing: proven on the stored bytes
+		// (unchanged.go), else decided on the decoded record.
+		if provenUnchanged && !forceAll && (scored && r.unchangedScored(key, &set.scores[i], v) || !scored && r.unchangedInactive(key, v)) {
+			if scored {
+				i++
+			}
+			return nil
+		}
+		pub, err := v.Decode()
+		if err != nil {
+			return fmt.Errorf("published %q: %w", key, err)
+		}
+		if scored {
 			r.planScored(p, key, &set.scores[i], pub, true, forceAll)
 			i++
 			return nil

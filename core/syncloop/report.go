@@ -86,6 +86,8 @@ type Report struct {
 	// Predict is the predictive models' refit, predictions and lift (nil
 	// when neither predictions nor the holdout are on).
 	Predict *PredictReport `json:"predict,omitempty"`
+
+	phases phaseTimes
 }
 
 // Applied is what one source's pages did to state.

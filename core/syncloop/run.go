@@ -67,6 +67,15 @@ type run struct {
 	log  *slog.Logger
 	// kinds caches field name → kind per customer type.
 	kinds map[string]map[string]outputs.Kind
+	// slots caches the mapped outputs per type, predBuf is the diff's
+	// reused map of prediction values (unchanged.go).
+	slots         map[string]*typeSlots
+	lastSlotsType string
+	lastSlots     *typeSlots
+	predBuf       map[string]string
+	dates         dateCache
+	// insightDone is closed when the report's insight is filled in.
+	insightDone chan struct{}
 	// currency caches each source's pinned currency (kept in state).
 	currency map[string]string
 	// pred is the run's predictions and holdout chooser (predict.go).
@@ -135,9 +144,11 @@ func Interrupted(db *state.DB) (time.Time, bool) {
 }
 
 func (r *run) steps(ctx context.Context) error {
+	defer r.waitInsight()
 	if err := r.checkPullFingerprint(); err != nil {
 		return err
 	}
+	ph, clock := &r.rep.phases, startClock()
 	for _, source := range r.conn.Sources() {
 		cursor, err := r.db.Cursor(source)
 		if err != nil {
@@ -163,11 +174,13 @@ func (r *run) steps(ctx context.Context) error {
 	if err := r.repair(ctx); err != nil {
 		return err
 	}
+	clock.lap(&ph.apply, &ph.cpu[0])
 	scored, err := r.score()
 	if err != nil {
 		return err
 	}
 	r.predict(scored)
+	clock.lap(&ph.score, &ph.cpu[1])
 	forceAll, err := r.scoreFingerprintChanged()
 	if err != nil {
 		return err
@@ -176,17 +189,26 @@ func (r *run) steps(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	clock.lap(&ph.plan, &ph.cpu[2])
 	if r.DryRun {
 		return nil
 	}
 	if err := r.write(ctx, plan); err != nil {
 		return err
 	}
+	clock.lap(&ph.commit, &ph.cpu[3])
 	r.measureLift()
 	if forceAll {
 		return r.db.SetFingerprint(state.FingerprintScore, r.ScoreFingerprint)
 	}
 	return nil
+}
+
+// waitInsight waits for the insight that score started, if it did.
+func (r *run) waitInsight() {
+	if r.insightDone != nil {
+		<-r.insightDone
+	}
 }
 
 // fixAsOf fixes the run's one asof. An unfinished run's asof is reused,
