@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -167,6 +168,9 @@ type daemon struct {
 	// retry carries the next wait to the serve loop (buffered, one slot).
 	retry    chan time.Duration
 	failures int // consecutive transient failures, touched by the job only
+	// started counts runs that began (not skipped), so a retry that met a
+	// run still finishing can tell it was skipped and come again.
+	started atomic.Int64
 	// ran, when set, receives each finished run's error (tests wait on it).
 	ran chan<- error
 }
@@ -196,13 +200,19 @@ func (d *daemon) afterRun(err error) {
 		return
 	}
 	d.failures++
+	wait := d.retryWait(d.failures)
+	d.log.Warn("sync failed on transient errors: trying again before the next tick", "in", wait, "attempt", d.failures)
+	d.retryAfter(wait)
+}
+
+// retryWait is the backoff before retry number n (from 1): the base,
+// doubling, at most retryMax.
+func (d *daemon) retryWait(n int) time.Duration {
 	base := d.retryBase
 	if base <= 0 {
 		base = time.Minute
 	}
-	wait := min(base<<min(d.failures-1, 10), retryMax)
-	d.log.Warn("sync failed on transient errors: trying again before the next tick", "in", wait, "attempt", d.failures)
-	d.retryAfter(wait)
+	return min(base<<min(n-1, 10), retryMax)
 }
 
 // pausedReason is what readiness says while the login breaker is open: a
@@ -246,6 +256,7 @@ func (d *daemon) job(ctx context.Context) cron.Job {
 		if ctx.Err() != nil {
 			return
 		}
+		d.started.Add(1)
 		d.board.Started()
 		run := status.Run{Started: time.Now()}
 		defer func() {
@@ -336,8 +347,15 @@ func (d *daemon) serve(ctx context.Context, spec string, loc *time.Location, lis
 				retry.Reset(wait)
 			}
 		case <-retry.C:
-			// The skip wrapper keeps a retry from overlapping a tick's run.
-			first.Go(job.Run)
+			first.Go(func() {
+				// The skip wrapper keeps a retry from overlapping a run; a
+				// retry it skipped (a run still finishing) comes again.
+				n := d.started.Load()
+				job.Run()
+				if d.started.Load() == n && ctx.Err() == nil {
+					d.retryAfter(d.retryWait(1))
+				}
+			})
 		}
 	}
 	d.log.Info("stopping: waiting for a running sync to finish its batch")

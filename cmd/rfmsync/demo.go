@@ -56,12 +56,12 @@ fields:
 `
 
 func runDemo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("demo", "[--crm hubspot|vtenext] [--contacts N] [--deals N] [--state-dir DIR] [--listen ADDR] [--serve]", stdout, stderr)
+	fs := newFlags("demo", "[--crm hubspot|salesforce|vtenext] [--contacts N] [--deals N] [--state-dir DIR] [--listen ADDR] [--serve]", stdout, stderr)
 	contacts := fs.Int("contacts", 3000, "contacts in the generated base")
 	deals := fs.Int("deals", 9000, "deals over three years")
 	dir := fs.String("state-dir", "", "keep the state file here (default: a temporary directory; with --serve, where the config file is written)")
 	listen := fs.String("listen", "", "after the syncs, serve the status dashboard here (e.g. 127.0.0.1:9464) until interrupted; with --serve, the listen of the printed config")
-	crm := fs.String("crm", "hubspot", "the fake CRM: hubspot or vtenext (vtenext: --contacts are accounts, --deals sales orders)")
+	crm := fs.String("crm", "hubspot", "the fake CRM: hubspot, salesforce (--contacts/3 accounts, --deals opportunities) or vtenext (--contacts/10 accounts, --deals/10 sales orders: one revise call per write)")
 	serve := fs.Bool("serve", false, "a playground: keep the fake HubSpot running, write a ready config pointing at it, print it and wait for Ctrl-C (no syncs are run: try check, fields ensure, once --dry-run, run yourself)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -69,10 +69,12 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if *contacts < 10 || *deals < *contacts {
 		return usagef("want --contacts ≥ 10 and --deals ≥ --contacts")
 	}
-	if *crm == "vtenext" && !*serve && *listen == "" {
+	switch {
+	case *crm == "vtenext" && !*serve && *listen == "":
 		return runDemoVtenext(*contacts/10, *deals/10, *dir, stdout)
-	} else if *crm != "hubspot" {
-		return usagef("--crm %s: want hubspot, or vtenext without --serve and --listen", *crm)
+	case *crm == "salesforce" && !*serve:
+	case *crm != "hubspot":
+		return usagef("--crm %s: want hubspot, salesforce (without --serve) or vtenext (without --serve and --listen)", *crm)
 	}
 	if *serve {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -86,6 +88,9 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 			return usagef("--listen %s: %v", *listen, err)
 		}
 		defer ln.Close()
+	}
+	if *crm == "salesforce" {
+		return runDemoSalesforce(max(*contacts/3, 10), *deals, *dir, ln, stdout)
 	}
 	began := time.Now()
 	if *dir == "" {

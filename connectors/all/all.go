@@ -7,5 +7,6 @@ package all
 import (
 	// Connectors, one per CRM; add new ones here.
 	_ "github.com/rfmsync/rfmsync/connectors/hubspot"
+	_ "github.com/rfmsync/rfmsync/connectors/salesforce"
 	_ "github.com/rfmsync/rfmsync/connectors/vtenext"
 )

@@ -19,8 +19,10 @@ import (
 // named in the config is checked for its type and picklist values; one
 // that is missing is looked up by label (found: its cf_… name belongs in
 // the config), else reported with exactly what an administrator must add
-// in the Layout Editor. apply changes nothing.
-func (c *Connector) EnsureFields(ctx context.Context, specs []connector.FieldSpec, _ bool) ([]connector.FieldAction, error) {
+// in the Layout Editor. It changes nothing; with apply (not a dry run) it
+// also fails while any field still needs the admin, so a setup script
+// stops there.
+func (c *Connector) EnsureFields(ctx context.Context, specs []connector.FieldSpec, apply bool) ([]connector.FieldAction, error) {
 	d, err := c.describe(ctx, c.o.Object)
 	if err != nil {
 		return nil, err
@@ -88,6 +90,16 @@ func (c *Connector) EnsureFields(ctx context.Context, specs []connector.FieldSpe
 			a.Action = connector.ActionExists
 		}
 		out = append(out, a)
+	}
+	pending := 0
+	for _, a := range out {
+		if a.Action != connector.ActionExists {
+			pending++
+		}
+	}
+	if apply && pending > 0 {
+		return out, &crmerr.Error{Class: crmerr.Validation, Message: fmt.Sprintf(
+			"%d of %d fields need an administrator (see above): vtenext's API cannot create or change fields; fix them, then run fields ensure again", pending, len(out))}
 	}
 	return out, nil
 }

@@ -22,7 +22,10 @@ func TestEnsureFieldsByHand(t *testing.T) {
 		outputs.Monetary: {ByType: map[string]string{"Contacts": "cf_x_1"}}}
 	specs := syncloop.FieldSpecs(fm, rfm.DefaultParams(), 730, syncloop.Inactive{})
 	c := build(t, options(t, s, url, nil), specs)
-	acts, err := c.EnsureFields(context.Background(), specs, true)
+	if _, err := c.EnsureFields(context.Background(), specs, true); err == nil {
+		t.Error("ensure with fields missing must fail: the admin has work to do")
+	}
+	acts, err := c.EnsureFields(context.Background(), specs, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,13 +103,11 @@ func (c *Connector) ReadPage(ctx context.Context, req connector.ReadRequest) (co
 	// Only an empty page ends the pull: a row that fails vtenext's
 	// per-record permission check after the LIMIT makes a page short
 	// without being the last (§4.3).
-	page := connector.Page{Done: len(rows) == 0}
-	seen := make(map[string]bool, len(rows))
+	// Rows read again after a DST rewind reach core, which absorbs them
+	// as unchanged; a row repeated within a page was refused by inWindow.
+	page := connector.Page{Done: len(rows) == 0, Records: make([]connector.Record, 0, len(rows))}
 	for _, row := range rows {
-		if id := row["id"]; id != "" && !seen[id] {
-			seen[id] = true
-			page.Records = append(page.Records, c.record(req.Source, row))
-		}
+		page.Records = append(page.Records, c.record(req.Source, row))
 	}
 	if n := len(rows); n > 0 {
 		cur.T, cur.ID = rows[n-1]["modifiedtime"], rows[n-1]["id"]

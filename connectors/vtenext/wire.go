@@ -1,6 +1,7 @@
 package vtenext
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -62,6 +63,9 @@ func parseEnvelope(body []byte) (envelope, wsError, bool) {
 		var msg string
 		_ = json.Unmarshal(e.Error, &msg)
 		we = wsError{Code: codeMaintenance, Message: msg}
+	}
+	if we.Code == "" {
+		we.Code = "UNKNOWN_ERROR" // a failure without a code is still a failure
 	}
 	return e, we, true
 }
@@ -154,6 +158,9 @@ func (c *Connector) call(ctx context.Context, op string, params url.Values, noAu
 	e, _, _ := parseEnvelope(resp.Body)
 	if out == nil {
 		return nil
+	}
+	if r := bytes.TrimSpace(e.Result); len(r) == 0 || bytes.Equal(r, []byte("null")) {
+		return fmt.Errorf("%s: %w", op, &crmerr.Error{Class: crmerr.Permanent, Status: resp.Status, Message: "success without a result"})
 	}
 	if err := json.Unmarshal(e.Result, out); err != nil {
 		return fmt.Errorf("%s: %w", op, &crmerr.Error{Class: crmerr.Permanent, Status: resp.Status,

@@ -142,8 +142,10 @@ func TestWriteSessionsShareOnePace(t *testing.T) {
 func TestSlowWriteIsRetriedLater(t *testing.T) {
 	w := newWriteWorld(t, 1)
 	o := options(t, w.s, w.url, nil)
-	o.hooks.timeouts = crmhttp.Timeouts{ResponseHeader: 50 * time.Millisecond, Attempt: 50 * time.Millisecond}
-	o.hooks.stallBudget = 200 * time.Millisecond
+	// A save slower than the client waits: one timed-out attempt spends
+	// the stall budget.
+	o.hooks.timeouts = crmhttp.Timeouts{ResponseHeader: 300 * time.Millisecond, Attempt: time.Second}
+	o.hooks.stallBudget = 100 * time.Millisecond
 	w.s.Inject("revise", 1000, vtenexttest.Fault{Slow: true})
 	c := build(t, o, w.specs)
 	// Log in first, so the short timeout meets only the writes.
@@ -156,5 +158,31 @@ func TestSlowWriteIsRetriedLater(t *testing.T) {
 	}
 	if got := w.s.Raw(w.accounts[0].ID, w.rField); got != "4" {
 		t.Errorf("the slow save landed anyway (as on a real server): %q", got)
+	}
+}
+
+func TestWriteDatesAndDecimalsReadBack(t *testing.T) {
+	s, url := newFake(t, vtenexttest.Options{})
+	day := s.AddField(vtenexttest.Accounts, vtenexttest.FieldSpec{Label: "RFM last purchase date", Type: vtenexttest.TypeDate})
+	money := s.AddField(vtenexttest.Accounts, vtenexttest.FieldSpec{Label: "RFM monetary value", Type: vtenexttest.TypeDouble}) // 0 decimals: wrong
+	acc := connector.CustomerKey{Type: "Accounts", ID: s.Create(vtenexttest.Accounts, map[string]string{"accountname": "A"})}
+	specs := syncloop.FieldSpecs(outputs.FieldMap{outputs.LastPurchaseDate: outputs.Named(day), outputs.Monetary: outputs.Named(money)},
+		rfm.DefaultParams(), 730, syncloop.Inactive{})
+	c := build(t, options(t, s, url, nil), specs)
+	res, err := c.WriteBatch(context.Background(), []connector.Update{{Key: acc, Fields: map[string]string{day: "2024-03-15"}}})
+	if err != nil || len(res.Accepted) != 1 {
+		t.Fatalf("date write: %+v %v", res, err)
+	}
+	if got := s.Get(acc.ID)[day]; got != "15-03-2024" {
+		t.Errorf("stored date shows as %q", got)
+	}
+	back, err := c.ReadFields(context.Background(), []connector.CustomerKey{acc}, []string{day, money})
+	if err != nil || back[acc][day] != "2024-03-15" {
+		t.Errorf("read back %v %v: want the date in rfmsync's form", back, err)
+	}
+	// 123.45 in a field the admin made without decimals comes back 123.
+	_, err = c.WriteBatch(context.Background(), []connector.Update{{Key: acc, Fields: map[string]string{money: "123.45"}}})
+	if err == nil || !strings.Contains(err.Error(), "fields.monetary") || !strings.Contains(err.Error(), "decimals") {
+		t.Errorf("a value the field cannot hold must stop the run naming it: %v", err)
 	}
 }

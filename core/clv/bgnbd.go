@@ -17,19 +17,37 @@ type BGNBD struct {
 	B     float64 `json:"b"`
 }
 
-// bgData is the columnar form the likelihood walks.
+// bgData is the columnar form the likelihood walks: one row per distinct
+// history (x, t_x, T) with the number of customers sharing it. Histories
+// are measured in whole days, so customers share them often (every
+// one-time buyer whose first day is the same), and the fit's passes walk
+// fewer rows than there are customers.
 type bgData struct {
-	x      []int32
-	tx, t  []float64
+	x     []int32
+	tx, t []float64
+	w     []float64
+	// n is the number of customers, the sum of w.
+	n      float64
 	groups byCount
 }
 
 func newBGData(cs []Customer) bgData {
-	d := bgData{x: make([]int32, len(cs)), tx: make([]float64, len(cs)), t: make([]float64, len(cs))}
-	for i, c := range cs {
-		d.x[i], d.tx[i], d.t[i] = int32(c.X), c.Tx, c.T
+	type history struct {
+		x     int32
+		tx, t float64
 	}
-	d.groups = groupCounts(d.x)
+	d := bgData{n: float64(len(cs))}
+	row := make(map[history]int32, len(cs)/4)
+	for _, c := range cs {
+		h := history{int32(c.X), c.Tx, c.T}
+		if i, ok := row[h]; ok {
+			d.w[i]++
+			continue
+		}
+		row[h] = int32(len(d.x))
+		d.x, d.tx, d.t, d.w = append(d.x, h.x), append(d.tx, h.tx), append(d.t, h.t), append(d.w, 1)
+	}
+	d.groups = groupCounts(d.x, d.w)
 	return d
 }
 
@@ -44,10 +62,10 @@ func FitBGNBD(cs []Customer) (BGNBD, float64, error) {
 	}
 	d := newBGData(cs)
 	meanT := 0.0
-	for _, t := range d.t {
-		meanT += t
+	for i, t := range d.t {
+		meanT += d.w[i] * t
 	}
-	meanT /= float64(len(d.t))
+	meanT /= d.n
 	// α is on the scale of the observation time, the rest near one.
 	p, err := maximise(d.meanLogLik, []float64{1, math.Max(meanT, 1e-3), 1, 1})
 	if err != nil {
@@ -67,7 +85,7 @@ func BGNBDLogLikelihood(m BGNBD, cs []Customer) float64 {
 // and its gradient with respect to (r, α, a, b).
 func (d bgData) meanLogLik(p, grad []float64) float64 {
 	r, alpha, a, b := p[0], p[1], p[2], p[3]
-	n := float64(len(d.x))
+	n := d.n
 	// Terms that depend on x only, summed over the groups:
 	// ln Γ(r+x) − ln Γ(r) + r ln α + ln Γ(a+b) + ln Γ(b+x) − ln Γ(b) − ln Γ(a+b+x).
 	var ll, gr, ga, gaa, gb float64
@@ -104,14 +122,14 @@ func (d bgData) meanLogLik(p, grad []float64) float64 {
 	s := parallelSum(len(d.x), 5, func(lo, hi int, acc []float64) {
 		var l, dr, dal, da, db float64
 		for i := lo; i < hi; i++ {
-			x := d.x[i]
+			x, w := d.x[i], d.w[i]
 			rx := r + float64(x)
 			lt := math.Log(alpha + d.t[i])
 			a3 := -rx * lt
 			if x == 0 {
-				l += a3
-				dr -= lt
-				dal -= rx / (alpha + d.t[i])
+				l += w * a3
+				dr -= w * lt
+				dal -= w * rx / (alpha + d.t[i])
 				continue
 			}
 			ltx := math.Log(alpha + d.tx[i])
@@ -122,11 +140,11 @@ func (d bgData) meanLogLik(p, grad []float64) float64 {
 			}
 			lse := hi + math.Log1p(math.Exp(lo-hi))
 			w3, w4 := math.Exp(a3-lse), math.Exp(a4-lse)
-			l += lse
-			dr += -w3*lt - w4*ltx
-			dal += -w3*rx/(alpha+d.t[i]) - w4*rx/(alpha+d.tx[i])
-			da += w4 / a
-			db -= w4 / (b + float64(x) - 1)
+			l += w * lse
+			dr += w * (-w3*lt - w4*ltx)
+			dal += w * (-w3*rx/(alpha+d.t[i]) - w4*rx/(alpha+d.tx[i]))
+			da += w * w4 / a
+			db -= w * w4 / (b + float64(x) - 1)
 		}
 		acc[0] += l
 		acc[1] += dr

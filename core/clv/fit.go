@@ -126,15 +126,20 @@ type byCount struct {
 	n      []float64
 }
 
-func groupCounts(xs []int32) byCount {
-	m := map[int32]int{}
-	for _, x := range xs {
-		m[x]++
+// groupCounts sums weights w (nil: 1 each) per count.
+func groupCounts(xs []int32, w []float64) byCount {
+	m := map[int32]float64{}
+	for i, x := range xs {
+		if w == nil {
+			m[x]++
+		} else {
+			m[x] += w[i]
+		}
 	}
 	var g byCount
 	for x, n := range m {
 		g.counts = append(g.counts, int(x))
-		g.n = append(g.n, float64(n))
+		g.n = append(g.n, n)
 	}
 	return g
 }

@@ -45,7 +45,7 @@ func newGGData(cs []Customer) ggData {
 		d.mean[i] = c.MeanRepeatValue()
 		d.lnm[i] = math.Log(d.mean[i])
 	}
-	d.groups = groupCounts(d.x)
+	d.groups = groupCounts(d.x, nil)
 	return d
 }
 

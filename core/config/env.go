@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/knadh/koanf/providers/env/v2"
 	"github.com/knadh/koanf/v2"
@@ -137,7 +138,7 @@ func loadOverrides(ko *koanf.Koanf, lookup lookupFunc, names []string, listed bo
 	if listed {
 		for _, n := range names {
 			if !slicesContainsName(keys, n) {
-				p.add("", fmt.Sprintf("environment variable %s names no config key%s", n, suggest(n, keys[:known])))
+				p.add("", fmt.Sprintf("environment variable %s names no config key%s", printableName(n), suggest(n, keys[:known])))
 			}
 		}
 	}
@@ -220,4 +221,15 @@ func structKeys(t reflect.Type, path string) []string {
 // isLeafStruct reports struct types that decode from one value (ScoreRange).
 func isLeafStruct(t reflect.Type) bool {
 	return t == reflect.TypeFor[ScoreRange]()
+}
+
+// printableName shows a variable name as it is, unless it holds bytes a
+// terminal or a one-line message would garble; then it is quoted.
+func printableName(n string) string {
+	for _, r := range n {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			return strconv.Quote(n)
+		}
+	}
+	return n
 }

@@ -97,3 +97,15 @@ func TestPredictOutputsWithoutPredictWarn(t *testing.T) {
 		t.Errorf("enabled still warns: %q", w)
 	}
 }
+
+func TestPredictKeysFromTheEnvironment(t *testing.T) {
+	c, err := LoadBytesEnv([]byte("predict:\n  holdout:\n    share: 0.1\n"), []string{
+		"RFMSYNC_PREDICT__ENABLED=true", "RFMSYNC_PREDICT__HOLDOUT__KEY=env-key-0123456789", "RFMSYNC_PREDICT__LIFT__WINDOW_DAYS=45",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Predict.Enabled || string(c.HoldoutKey()) != "env-key-0123456789" || c.Predict.Lift.WindowDays != 45 {
+		t.Errorf("predict from the environment = %+v", c.Predict)
+	}
+}

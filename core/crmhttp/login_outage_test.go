@@ -14,7 +14,9 @@ import (
 func TestUnclassifiedLoginErrorDoesNotTripTheBreaker(t *testing.T) {
 	br := &MemoryBreaker{}
 	a, err := NewSessionAuth(SessionConfig{
-		Login:       func(context.Context) (Session, error) { return Session{}, errors.New("decode getchallenge: unexpected EOF") },
+		Login: func(context.Context) (Session, error) {
+			return Session{}, errors.New("decode getchallenge: unexpected EOF")
+		},
 		Breaker:     br,
 		Fingerprint: "fp",
 	})

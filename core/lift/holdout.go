@@ -8,6 +8,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
+	"hash"
+	"io"
 )
 
 // InHoldout reports whether a customer belongs to the holdout share
@@ -29,4 +31,31 @@ func InHoldout(key []byte, customerID string, share float64) bool {
 	// u/2^64 is uniform on [0, 1); compare in 53-bit precision so the
 	// threshold itself is exact.
 	return float64(u>>11) < share*(1<<53)
+}
+
+// Chooser is InHoldout for many customers: one keyed hash, reset per
+// customer, instead of a new one each time. Not safe for concurrent use.
+type Chooser struct {
+	mac   hash.Hash
+	share float64
+	sum   []byte
+}
+
+// NewChooser returns a chooser for one key and share.
+func NewChooser(key []byte, share float64) *Chooser {
+	return &Chooser{mac: hmac.New(sha256.New, key), share: share, sum: make([]byte, 0, sha256.Size)}
+}
+
+// InHoldout is the package's InHoldout under the chooser's key and share.
+func (c *Chooser) InHoldout(customerID string) bool {
+	if c.share <= 0 {
+		return false
+	}
+	if c.share >= 1 {
+		return true
+	}
+	c.mac.Reset()
+	io.WriteString(c.mac, customerID)
+	c.sum = c.mac.Sum(c.sum[:0])
+	return float64(binary.BigEndian.Uint64(c.sum)>>11) < c.share*(1<<53)
 }

@@ -49,9 +49,10 @@ type LiftResult struct {
 func Lift(db *state.DB, asof rfm.Instant, o LiftOptions) (LiftResult, error) {
 	res := LiftResult{Outcome: o.Outcome, WindowDays: o.WindowDays, MinEntries: o.MinEntries}
 	t := lift.NewTally(asof, o.WindowDays, o.Outcome)
+	holdout := lift.NewChooser(o.Key, o.Share)
 	err := db.ForEachTimeline(o.Purchases, func(key connector.CustomerKey, steps []state.SegmentStep, purchases []rfm.Instant) error {
 		id := HoldoutID(key)
-		tl := lift.Timeline{Customer: id, Holdout: lift.InHoldout(o.Key, id, o.Share)}
+		tl := lift.Timeline{Customer: id, Holdout: holdout.InHoldout(id)}
 		for _, s := range steps {
 			tl.Observations = append(tl.Observations, lift.Observation{At: s.At, Segment: s.Segment})
 		}

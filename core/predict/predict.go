@@ -60,25 +60,47 @@ func Refresh(db *state.DB, w rfm.Window, now time.Time, every time.Duration) (re
 // model's makes a refit due, and a dry run stores nothing (the fitted
 // model is returned with Version 0).
 func RefreshWith(db *state.DB, w rfm.Window, now time.Time, pol Policy) (rec state.ModelRecord, ok bool, r Refit, err error) {
+	rec, ok, r, _, err = refresh(db, w, now, pol)
+	return rec, ok, r, err
+}
+
+// Run is RefreshWith then Predict over one read of the orders in state:
+// what a sync does. preds is nil when there is no model.
+func Run(db *state.DB, w rfm.Window, now time.Time, pol Policy, horizonDays int) (rec state.ModelRecord, ok bool, r Refit, preds map[connector.CustomerKey]clv.Prediction, err error) {
+	rec, ok, r, set, err := refresh(db, w, now, pol)
+	if err != nil || !ok {
+		return rec, ok, r, nil, err
+	}
+	// The set was read in the unit of the fit; a model kept after a failed
+	// refit in another unit needs its own.
+	if set == nil || set.unit != rec.Model.Unit {
+		if set, err = read(db, w, rec.Model.Unit); err != nil {
+			return rec, ok, r, nil, err
+		}
+	}
+	return rec, ok, r, set.predict(rec.Model, horizonDays), nil
+}
+
+// refresh does RefreshWith and hands back the orders it read for a fit.
+func refresh(db *state.DB, w rfm.Window, now time.Time, pol Policy) (rec state.ModelRecord, ok bool, r Refit, set *customerSet, err error) {
 	unit := pol.Unit
 	if unit == "" {
 		unit = defaultUnit
 	}
 	rec, ok, err = db.CurrentModel()
 	if err != nil {
-		return rec, false, r, err
+		return rec, false, r, nil, err
 	}
 	if ok && rec.Model.Unit == unit && !clv.RefitDue(rec.FittedAt, now, pol.Every) {
-		return rec, true, r, nil
+		return rec, true, r, nil, nil
 	}
-	cs, err := customers(db, w, unit)
-	if err != nil {
-		return rec, ok, r, err
+	if set, err = read(db, w, unit); err != nil {
+		return rec, ok, r, nil, err
 	}
-	fit, ferr := clv.FitModel(cs, unit)
+	fit, ferr := clv.FitModel(set.cs, unit)
 	if ferr != nil {
 		r.Failed = ferr.Error()
-		return rec, ok, r, nil
+		return rec, ok, r, set, nil
 	}
 	next := state.ModelRecord{
 		FittedAt: now.UTC(), CalibrationEnd: w.AsOf, Model: fit.Model,
@@ -88,7 +110,7 @@ func RefreshWith(db *state.DB, w rfm.Window, now time.Time, pol Policy) (rec sta
 	}
 	if !pol.DryRun {
 		if next.Version, err = db.PutModel(next); err != nil {
-			return rec, ok, r, err
+			return rec, ok, r, nil, err
 		}
 	}
 	r = Refit{Refitted: true, Version: next.Version, LogLikelihood: fit.LogLikelihood, Warnings: fit.Warnings}
@@ -96,7 +118,7 @@ func RefreshWith(db *state.DB, w rfm.Window, now time.Time, pol Policy) (rec sta
 	if ok && rec.Model.Unit == unit {
 		r.Shift = fit.Model.ShiftFrom(rec.Model)
 	}
-	return next, true, r, nil
+	return next, true, r, set, nil
 }
 
 // Predict applies a stored model to every customer with orders inside w,
@@ -105,36 +127,49 @@ func Predict(db *state.DB, m clv.Model, w rfm.Window, horizonDays int) (map[conn
 	if m.Unit == "" {
 		return nil, fmt.Errorf("predict: model has no unit")
 	}
-	book := clv.NewBook(clv.Periods{CalibrationEnd: w.AsOf, HoldoutEnd: w.AsOf, Unit: m.Unit})
-	keys := map[string]connector.CustomerKey{}
-	err := db.CustomerOrders(w, func(key connector.CustomerKey, orders []rfm.Order) error {
-		keys[key.String()] = key
-		for _, o := range orders {
-			book.Add(o)
-		}
-		return nil
-	})
+	set, err := read(db, w, m.Unit)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[connector.CustomerKey]clv.Prediction, len(keys))
-	for _, c := range book.Customers() {
-		out[keys[c.Key]] = m.Predict(c, float64(horizonDays)).Rounded()
-	}
-	return out, nil
+	return set.predict(m, horizonDays), nil
 }
 
-// customers summarises the orders inside w for a fit, calibrated at w.AsOf.
-func customers(db *state.DB, w rfm.Window, unit clv.Unit) ([]clv.Customer, error) {
-	book := clv.NewBook(clv.Periods{CalibrationEnd: w.AsOf, HoldoutEnd: w.AsOf, Unit: unit})
-	err := db.CustomerOrders(w, func(_ connector.CustomerKey, orders []rfm.Order) error {
-		for _, o := range orders {
-			book.Add(o)
+// customerSet is every customer with an occasion inside a window,
+// summarised in one unit, calibrated at the window's asof; keys[i] is
+// cs[i]'s customer.
+type customerSet struct {
+	unit clv.Unit
+	keys []connector.CustomerKey
+	cs   []clv.Customer
+}
+
+// read summarises the orders inside w in one pass over state, one customer
+// at a time (state hands them grouped), so memory holds the summaries, not
+// the orders.
+func read(db *state.DB, w rfm.Window, unit clv.Unit) (*customerSet, error) {
+	set := &customerSet{unit: unit}
+	if n, err := db.CustomerCount(); err == nil {
+		set.keys = make([]connector.CustomerKey, 0, n)
+		set.cs = make([]clv.Customer, 0, n)
+	}
+	sum := clv.NewSummarizer(clv.Periods{CalibrationEnd: w.AsOf, HoldoutEnd: w.AsOf, Unit: unit})
+	err := db.CustomerOrders(w, func(key connector.CustomerKey, orders []rfm.Order) error {
+		if c, ok := sum.Customer(key.ID, orders); ok {
+			set.keys = append(set.keys, key)
+			set.cs = append(set.cs, c)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return book.Customers(), nil
+	return set, nil
+}
+
+func (set *customerSet) predict(m clv.Model, horizonDays int) map[connector.CustomerKey]clv.Prediction {
+	out := make(map[connector.CustomerKey]clv.Prediction, len(set.cs))
+	for i, c := range set.cs {
+		out[set.keys[i]] = m.Predict(c, float64(horizonDays)).Rounded()
+	}
+	return out
 }

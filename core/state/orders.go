@@ -30,9 +30,10 @@ func (db *DB) CustomerOrders(w rfm.Window, fn func(key connector.CustomerKey, or
 				return fmt.Errorf("customer %s: %w", key, err)
 			}
 			orders = orders[:0]
+			id := key.String() // once per customer, not per order
 			for _, e := range es {
 				if w.Contains(e.closedAt) {
-					orders = append(orders, rfm.Order{OrderID: e.order, CustomerID: key.String(), ClosedAt: e.closedAt, Amount: e.amount})
+					orders = append(orders, rfm.Order{OrderID: e.order, CustomerID: id, ClosedAt: e.closedAt, Amount: e.amount})
 				}
 			}
 			if len(orders) == 0 {

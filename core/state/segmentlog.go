@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -40,14 +41,26 @@ func (db *DB) LogSegments(steps map[connector.CustomerKey]SegmentStep) error {
 		if err != nil {
 			return err
 		}
+		// In key order: bbolt inserts into a page's sorted slice, so keys
+		// in map order would move a growing page on every put.
+		type kv struct {
+			k []byte
+			s SegmentStep
+		}
+		sorted := make([]kv, 0, len(steps))
 		for key, s := range steps {
 			kb, err := customerKey(key)
 			if err != nil {
 				return err
 			}
+			sorted = append(sorted, kv{kb, s})
+		}
+		slices.SortFunc(sorted, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
+		for _, e := range sorted {
+			kb, s := e.k, e.s
 			log, err := decodeSteps(b.Get(kb))
 			if err != nil {
-				return fmt.Errorf("segment log %s: %w", key, err)
+				return fmt.Errorf("segment log %q: %w", kb, err)
 			}
 			if n := len(log); n > 0 && (log[n-1].Segment == s.Segment || log[n-1].At > s.At) {
 				continue

@@ -178,7 +178,7 @@ func buildPage(s snapshot, period string) pageView {
 			d = p.d
 		}
 	}
-	v.PeriodMoves = periodMoves(s.Runs, rep.AsOf.Time(), d, segs)
+	v.PeriodMoves = periodMoves(movePoints(s), rep.AsOf.Time(), d, segs)
 	v.Predict = buildPredict(rep, v.Rows)
 	return v
 }
@@ -206,25 +206,50 @@ func sizePoints(s snapshot) []sizePoint {
 	return mem
 }
 
-// periodMoves sums the moves of the real runs in the period ending at end
+// movePoint is one real run's moves.
+type movePoint struct {
+	At    time.Time
+	Moves map[string]int
+}
+
+// movePoints are the moves of every real run: from the persisted history
+// when it holds more of them (it survives restarts), else from the
+// board's memory, as sizePoints does for sizes.
+func movePoints(s snapshot) []movePoint {
+	var mem, kept []movePoint
+	for _, r := range s.Runs {
+		if rep := r.Report; rep != nil && !rep.DryRun && !(r.Error != "" && rep.Scored == 0) {
+			mem = append(mem, movePoint{At: rep.AsOf.Time(), Moves: rep.Moves})
+		}
+	}
+	for _, r := range s.RunHistory {
+		at, err := rfm.ParseInstant(r.AsOf)
+		if err != nil || r.Scored == 0 || r.MoveCounts == nil {
+			continue
+		}
+		kept = append(kept, movePoint{At: at.Time(), Moves: r.MoveCounts})
+	}
+	if len(kept) > len(mem) {
+		return kept
+	}
+	return mem
+}
+
+// periodMoves sums the moves of the runs in the period ending at end
 // (every run when d is 0).
-func periodMoves(runs []Run, end time.Time, d time.Duration, segs []insight.Segment) moveView {
+func periodMoves(points []movePoint, end time.Time, d time.Duration, segs []insight.Segment) moveView {
 	var sets []map[string]int
 	n := 0
 	var first time.Time
-	for _, r := range runs {
-		rep := r.Report
-		if rep == nil || rep.DryRun || r.Error != "" && rep.Scored == 0 {
-			continue
-		}
-		at := rep.AsOf.Time()
+	for _, p := range points {
+		at := p.At
 		if d > 0 && (!at.After(end.Add(-d)) || at.After(end)) {
 			continue
 		}
 		if n == 0 {
 			first = at
 		}
-		sets = append(sets, rep.Moves)
+		sets = append(sets, p.Moves)
 		n++
 	}
 	title := "No runs in the period"

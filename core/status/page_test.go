@@ -116,3 +116,28 @@ func TestSizesOverTimeComeFromThePersistedHistoryAfterARestart(t *testing.T) {
 		t.Error("the run history is not the one runs table")
 	}
 }
+
+// The period move matrix sums the persisted history after a restart, not
+// only the runs the board remembers.
+func TestPeriodMovesComeFromThePersistedHistoryAfterARestart(t *testing.T) {
+	b := NewBoard()
+	t0 := time.Date(2025, 3, 1, 3, 0, 0, 0, time.UTC)
+	var records []state.RunRecord
+	total := 0
+	for i := range 5 {
+		asof := t0.Add(time.Duration(i) * 24 * time.Hour)
+		rep := realisticRun(300, asof, uint64(20+i))
+		for _, n := range rep.Moves {
+			total += n
+		}
+		records = append(records, RecordOf(asof, asof.Add(time.Minute), rep, nil))
+	}
+	b.SetHistory(func(n int) ([]state.RunRecord, error) { return records[max(0, len(records)-n):], nil })
+	// After the restart the board remembers only the last run.
+	last := t0.Add(4 * 24 * time.Hour)
+	b.Record(Run{Started: last, Finished: last.Add(time.Minute), Report: realisticRun(300, last, 24)})
+	all := get(t, b, "/?moves=all")
+	if !strings.Contains(all, fmt.Sprintf("5 runs, 2025-03-01 to 2025-03-05: %s moves", insight.FormatCount(int64(total)))) {
+		t.Errorf("the period matrix does not sum the %d moves of the 5 persisted runs", total)
+	}
+}

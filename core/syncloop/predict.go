@@ -71,8 +71,13 @@ type PredictReport struct {
 	Treated int                 `json:"treated,omitempty"`
 	Lift    *predict.LiftResult `json:"lift,omitempty"`
 	LiftErr string              `json:"lift_error,omitempty"`
-	// preds are this run's rounded predictions, for the plan.
-	preds map[connector.CustomerKey]clv.Prediction
+}
+
+// predicting is what the plan needs of the predictive step.
+type predicting struct {
+	// preds are this run's rounded predictions (nil: none this run).
+	preds   map[connector.CustomerKey]clv.Prediction
+	holdout *lift.Chooser
 }
 
 // predictionOutputs are the model's outputs in a stable order.
@@ -89,20 +94,14 @@ func (r *run) predict(set scoredSet) {
 	pr := &PredictReport{}
 	r.rep.Predict = pr
 	if o.HoldoutShare > 0 {
-		for _, k := range set.keys {
-			if lift.InHoldout(o.HoldoutKey, predict.HoldoutID(k), o.HoldoutShare) {
-				pr.HeldOut++
-			} else {
-				pr.Treated++
-			}
-		}
+		r.pred.holdout = lift.NewChooser(o.HoldoutKey, o.HoldoutShare)
 	}
 	if !o.Enabled {
 		return
 	}
 	pr.HorizonDays = o.HorizonDays
 	w := rfm.Window{AsOf: r.asof, Days: r.WindowDays}
-	rec, ok, refit, err := predict.RefreshWith(r.db, w, r.now, predict.Policy{Every: o.RefitEvery, Unit: o.Unit, DryRun: r.DryRun})
+	rec, ok, refit, preds, err := predict.Run(r.db, w, r.now, predict.Policy{Every: o.RefitEvery, Unit: o.Unit, DryRun: r.DryRun}, o.HorizonDays)
 	if err != nil {
 		pr.Error = err.Error()
 		r.log.Warn("predictions skipped", "err", err)
@@ -111,8 +110,9 @@ func (r *run) predict(set scoredSet) {
 	pr.RefitFailed, pr.Warnings = refit.Failed, refit.Warnings
 	if refit.Refitted {
 		pr.Refitted, pr.LogLikelihood = true, refit.LogLikelihood
-		if refit.Shift != (clv.Shift{}) {
-			s := refit.Shift
+		// A shift from a zero parameter is infinite, which JSON cannot
+		// carry; fitted parameters are positive, so it never should be.
+		if s := refit.Shift; s != (clv.Shift{}) && !math.IsInf(s.Max(), 0) && !math.IsNaN(s.Max()) {
 			pr.Shift = &s
 		}
 		r.log.Info("predictive model refitted", "version", refit.Version, "log_likelihood", refit.LogLikelihood, "max_shift", refit.Shift.Max())
@@ -127,13 +127,7 @@ func (r *run) predict(set scoredSet) {
 	pr.ModelVersion = rec.Version
 	fitted, model := rec.FittedAt, rec.Model
 	pr.FittedAt, pr.Model = &fitted, &model
-	preds, err := predict.Predict(r.db, rec.Model, w, o.HorizonDays)
-	if err != nil {
-		pr.Error = err.Error()
-		r.log.Warn("predictions skipped", "err", err)
-		return
-	}
-	pr.preds = preds
+	r.pred.preds = preds
 	pr.ValueBySegment = map[string]float64{}
 	pr.PAliveDist = make([]int, 10)
 	for i, k := range set.keys {
@@ -162,11 +156,7 @@ func (r *run) predictedValues(values map[string]string, key connector.CustomerKe
 		v, had := pub.Fields[f.For(key.Type)]
 		return v, had
 	}
-	var p clv.Prediction
-	var have bool
-	if pr := r.rep.Predict; pr != nil && pr.preds != nil {
-		p, have = pr.preds[key]
-	}
+	p, have := r.pred.preds[key]
 	for _, out := range predictionOutputs {
 		old, had := published(out)
 		switch {
@@ -183,10 +173,13 @@ func (r *run) predictedValues(values map[string]string, key connector.CustomerKe
 		}
 	}
 	values[outputs.Holdout] = ""
-	if o.HoldoutShare > 0 {
+	if h := r.pred.holdout; h != nil {
 		values[outputs.Holdout] = outputs.HoldoutTreated
-		if lift.InHoldout(o.HoldoutKey, predict.HoldoutID(key), o.HoldoutShare) {
+		if h.InHoldout(predict.HoldoutID(key)) {
 			values[outputs.Holdout] = outputs.HoldoutHeld
+			r.rep.Predict.HeldOut++
+		} else {
+			r.rep.Predict.Treated++
 		}
 	}
 }

@@ -46,6 +46,7 @@ func newPredictEnv(t *testing.T, n int) *env {
 			Lift: syncloop.LiftOptions{WindowDays: 20, MinEntries: 1, Outcome: lift.BoughtAgain},
 		},
 	}
+	seeded[e] = n
 	rng := rand.New(rand.NewPCG(7, 14))
 	for i := range n {
 		k := connector.CustomerKey{Type: "contacts", ID: fmt.Sprintf("c%04d", i)}
@@ -70,14 +71,13 @@ func newPredictEnv(t *testing.T, n int) *env {
 	return e
 }
 
+// seeded is how many customers newPredictEnv gave each env.
+var seeded = map[*env]int{}
+
 func (e *env) customers() []connector.CustomerKey {
 	var out []connector.CustomerKey
-	for i := range 1000 {
-		k := connector.CustomerKey{Type: "contacts", ID: fmt.Sprintf("c%04d", i)}
-		if e.crm.Fields(k) == nil {
-			break
-		}
-		out = append(out, k)
+	for i := range seeded[e] {
+		out = append(out, connector.CustomerKey{Type: "contacts", ID: fmt.Sprintf("c%04d", i)})
 	}
 	return out
 }
@@ -318,5 +318,49 @@ func TestLiftMeasuredFromTheSegmentLog(t *testing.T) {
 		Purchases: rfm.Window{AsOf: rfm.InstantOf(e.crm.Now()), Days: 730}})
 	if err != nil || res.Entries == 0 {
 		t.Fatalf("lift from state: %+v %v", res, err)
+	}
+}
+
+func TestSegmentLogHoldsOnlyWhatTheCRMAccepted(t *testing.T) {
+	e := newPredictEnv(t, 50)
+	ks := e.customers()
+	rejected := ks[7]
+	e.crm.RejectCustomer(rejected)
+	if _, err := e.run(nil); err != nil {
+		t.Fatal(err)
+	}
+	// Holdout off: nothing is logged.
+	other := newPredictEnv(t, 10)
+	if _, err := other.run(func(o *syncloop.Options) { o.Predict.HoldoutShare = 0 }); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		e    *env
+		want func(connector.CustomerKey) bool
+	}{
+		{e, func(k connector.CustomerKey) bool { return k != rejected }},
+		{other, func(connector.CustomerKey) bool { return false }},
+	} {
+		db, err := state.Open(c.e.path, state.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		logged := map[connector.CustomerKey][]state.SegmentStep{}
+		if err := db.ForEachSegmentLog(func(k connector.CustomerKey, s []state.SegmentStep) error {
+			logged[k] = s
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		for _, k := range c.e.customers() {
+			steps, ok := logged[k]
+			if ok != c.want(k) {
+				t.Errorf("%s: logged %v, want logged %v", k, steps, c.want(k))
+			}
+			if ok && (len(steps) != 1 || steps[0].Segment != c.e.crm.Fields(k)["seg"] || steps[0].At != rfm.InstantOf(t0)) {
+				t.Errorf("%s: log %v, CRM segment %q", k, steps, c.e.crm.Fields(k)["seg"])
+			}
+		}
 	}
 }

@@ -80,6 +80,8 @@ type run struct {
 	insightDone chan struct{}
 	// currency caches each source's pinned currency (kept in state).
 	currency map[string]string
+	// pred is the run's predictions and holdout chooser (predict.go).
+	pred predicting
 }
 
 // Run performs one sync and returns its report. The report is filled as far

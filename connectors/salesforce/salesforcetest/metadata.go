@@ -84,6 +84,9 @@ func (s *Server) SeedField(object string, spec FieldSpec) {
 		panic("salesforcetest: field exists: " + f.name)
 	}
 	s.addField(obj, f)
+	// The Tooling API lists installed fields too, hidden or not (§5.2).
+	s.createLocked(s.tooling["customfield"], F{"DeveloperName": strings.TrimSuffix(f.name, "__c"),
+		"TableEnumOrId": obj.name, "FullName": obj.name + "." + f.name})
 }
 
 // addField adds f with nil values on every record. Called with s.mu held.

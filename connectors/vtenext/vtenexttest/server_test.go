@@ -421,6 +421,14 @@ func TestDescribe(t *testing.T) {
 			t.Errorf("date format %v", f.Type)
 		}
 	}
+	var lt struct {
+		Types       []string                  `json:"types"`
+		Information map[string]map[string]any `json:"information"`
+	}
+	c.ok(http.MethodGet, "listtypes", nil, &lt)
+	if len(lt.Types) < 7 || lt.Information[Accounts]["isEntity"] != true || lt.Information[Currency]["isEntity"] != false || lt.Information[Accounts]["label"] != "Aziende" {
+		t.Errorf("listtypes %+v", lt)
+	}
 	if code, msg := c.fails(http.MethodGet, "describe", map[string]string{"elementType": "Nope"}); code != "ACCESS_DENIED" || !strings.HasSuffix(msg, "for name") {
 		t.Errorf("unknown module %s %s", code, msg)
 	}
