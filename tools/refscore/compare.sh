@@ -2,7 +2,7 @@
 # Byte-for-byte comparison of `rfmsync score` against the independent Python reference.
 # Usage: tools/refscore/compare.sh [--no-uci]   (run from anywhere; uses /work/main)
 set -u
-ROOT=/work/main
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE="$ROOT/tools/refscore"
 BIN=/tmp/rfmsync-ref-check
 WORK=$(mktemp -d /tmp/refscore.XXXXXX)
