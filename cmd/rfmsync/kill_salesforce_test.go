@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -44,18 +43,7 @@ func TestKilledSalesforceSyncEndsInSameCRMState(t *testing.T) {
 	} {
 		t.Run(kc.name, func(t *testing.T) {
 			got, _ := sfCRMAfter(t, kc)
-			if !maps.EqualFunc(got, want, maps.Equal) {
-				diff := 0
-				for id, w := range want {
-					if !maps.Equal(got[id], w) {
-						if diff < 3 {
-							t.Errorf("account %s: got %v, want %v", id, got[id], w)
-						}
-						diff++
-					}
-				}
-				t.Fatalf("%d of %d accounts differ from the uninterrupted run", diff, len(want))
-			}
+			checkSameCRMState(t, "account", got, want)
 		})
 	}
 }
@@ -184,34 +172,7 @@ fields: {r: RFM_R__c, f: RFM_F__c, m: RFM_M__c, rfm: RFM_Code__c, segment: RFM_S
 	mu.Lock()
 	writesBefore := writes
 	mu.Unlock()
-	for attempt := 0; attempt < 2; attempt++ {
-		cmd := exec.Command(os.Args[0])
-		cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join(args, "\n"))
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		mu.Lock()
-		if attempt == 0 && kc.match != nil {
-			victim = cmd
-		} else {
-			victim = nil
-		}
-		if err := cmd.Start(); err != nil {
-			mu.Unlock()
-			t.Fatal(err)
-		}
-		mu.Unlock()
-		err := cmd.Wait()
-		killed := attempt == 0 && kc.match != nil
-		switch {
-		case killed && err == nil:
-			t.Fatalf("the sync was meant to be killed but finished:\n%s", out.String())
-		case !killed && err != nil:
-			t.Fatalf("sync failed: %v\n%s", err, out.String())
-		}
-		if !killed {
-			break
-		}
-	}
+	syncKilledThenDone(t, args, kc.match != nil, &mu, func(c *exec.Cmd) { victim = c })
 	got := map[string]map[string]string{}
 	for _, id := range org.Accounts {
 		rec := s.Get(id)

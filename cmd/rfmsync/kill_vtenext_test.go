@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -43,18 +42,7 @@ func TestKilledVtenextSyncEndsInSameCRMState(t *testing.T) {
 	} {
 		t.Run(kc.name, func(t *testing.T) {
 			got, _ := vtenextAfter(t, kc)
-			if !maps.EqualFunc(got, want, maps.Equal) {
-				diff := 0
-				for id, w := range want {
-					if !maps.Equal(got[id], w) {
-						if diff < 3 {
-							t.Errorf("account %s: got %v, want %v", id, got[id], w)
-						}
-						diff++
-					}
-				}
-				t.Fatalf("%d of %d accounts differ from the uninterrupted run", diff, len(want))
-			}
+			checkSameCRMState(t, "account", got, want)
 		})
 	}
 }
@@ -136,33 +124,7 @@ fields: {%s}
 	mu.Lock()
 	writesBefore := writes
 	mu.Unlock()
-	for attempt := 0; attempt < 2; attempt++ {
-		cmd := exec.Command(os.Args[0])
-		cmd.Env = append(os.Environ(), childArgsEnv+"="+strings.Join(args, "\n"))
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		killed := attempt == 0 && kc.match != nil
-		mu.Lock()
-		victim = nil
-		if killed {
-			victim = cmd
-		}
-		if err := cmd.Start(); err != nil {
-			mu.Unlock()
-			t.Fatal(err)
-		}
-		mu.Unlock()
-		err := cmd.Wait()
-		switch {
-		case killed && err == nil:
-			t.Fatalf("the sync was meant to be killed but finished:\n%s", out.String())
-		case !killed && err != nil:
-			t.Fatalf("sync failed: %v\n%s", err, out.String())
-		}
-		if !killed {
-			break
-		}
-	}
+	syncKilledThenDone(t, args, kc.match != nil, &mu, func(c *exec.Cmd) { victim = c })
 	got := map[string]map[string]string{}
 	for _, id := range base.Accounts {
 		rec := fake.Get(id)
