@@ -87,31 +87,16 @@ func runDemoSalesforce(accounts, deals int, dir string, ln net.Listener, stdout 
 	if err != nil {
 		return err
 	}
-	for i, step := range []string{"first sync: everything is new", "second sync, after a week of CRM work"} {
-		if i == 1 {
-			weekStart := srv.Now()
-			c := demo.WorkSalesforce(srv, &org, 7, 7)
-			edited := demo.EditAccountSegment(srv, &org, "RFM_Segment__c")
-			fmt.Fprintf(stdout, "\na week of work in Salesforce (%s to %s): %d new deals, %d amounts corrected, %d deals lost, %d deleted, %d moved to another account, %d account merged, and a person overwrote the segment of account %s\n",
-				weekStart.Format("Jan 2"), srv.Now().Format("Jan 2"), c.NewDeals, c.AmountsChanged, c.Lost, c.Deleted, c.Reparented, c.Merged, edited)
-			srv.Advance(2 * time.Minute)
-		}
-		fmt.Fprintf(stdout, "\n== %s ==\n", step)
-		runStart := time.Now()
-		rep, err := s.once(ctx, time.Time{}, false)
-		rec := status.Run{Started: runStart, Finished: time.Now(), Report: rep}
-		if err != nil {
-			rec.Error = err.Error()
-		}
-		board.Record(rec)
-		if rep != nil {
-			fmt.Fprintf(stdout, "as of %s\n", rep.AsOf.Time().Format("2006-01-02 15:04 MST"))
-			printDemoRun(stdout, rep)
-		}
-		fmt.Fprintf(stdout, "took %s\n", time.Since(runStart).Round(time.Millisecond))
-		if err != nil {
-			return err
-		}
+	err = demoStory(ctx, s, board, stdout, func() {
+		weekStart := srv.Now()
+		c := demo.WorkSalesforce(srv, &org, 7, 7)
+		edited := demo.EditAccountSegment(srv, &org, "RFM_Segment__c")
+		fmt.Fprintf(stdout, "\na week of work in Salesforce (%s to %s): %d new deals, %d amounts corrected, %d deals lost, %d deleted, %d moved to another account, %d account merged, and a person overwrote the segment of account %s\n",
+			weekStart.Format("Jan 2"), srv.Now().Format("Jan 2"), c.NewDeals, c.AmountsChanged, c.Lost, c.Deleted, c.Reparented, c.Merged, edited)
+		srv.Advance(2 * time.Minute)
+	})
+	if err != nil {
+		return err
 	}
 	used, limit := srv.APIUsage()
 	fmt.Fprintf(stdout, "\norg API usage in the last 24 h (Sforce-Limit-Info): %d of %d\ndemo finished in %s\n", used, limit, time.Since(began).Round(time.Millisecond))

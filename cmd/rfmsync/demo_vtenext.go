@@ -80,21 +80,13 @@ func runDemoVtenext(accounts, orders int, dir string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	for i, step := range []string{"first sync: everything is new", "second sync, after a week of CRM work"} {
-		if i == 1 {
-			c, victim := site.Week()
-			fmt.Fprintf(stdout, "\na week of work in vtenext: %d new orders, %d totals corrected, %d orders cancelled, %d orders deleted (query never shows them: the id re-read does), %d orders moved to another account, %d account deleted, and a person set the segment of %s by hand\n",
-				c.NewOrders, c.AmountsChanged, c.Cancelled, c.Deleted, c.Reassigned, c.AccountsDeleted, victim)
-		}
-		fmt.Fprintf(stdout, "\n== %s ==\n", step)
-		runStart := time.Now()
-		rep, err := s.once(ctx, time.Time{}, false)
-		fmt.Fprintf(stdout, "as of %s\n", rep.AsOf.Time().Format("2006-01-02 15:04 MST"))
-		printDemoRun(stdout, rep)
-		fmt.Fprintf(stdout, "took %s\n", time.Since(runStart).Round(time.Millisecond))
-		if err != nil {
-			return err
-		}
+	err = demoStory(ctx, s, nil, stdout, func() {
+		c, victim := site.Week()
+		fmt.Fprintf(stdout, "\na week of work in vtenext: %d new orders, %d totals corrected, %d orders cancelled, %d orders deleted (query never shows them: the id re-read does), %d orders moved to another account, %d account deleted, and a person set the segment of %s by hand\n",
+			c.NewOrders, c.AmountsChanged, c.Cancelled, c.Deleted, c.Reassigned, c.AccountsDeleted, victim)
+	})
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "\ndemo finished in %s (%d logins, %d revise calls)\n", time.Since(began).Round(time.Millisecond), site.Logins(), site.Revises())
 	return nil
