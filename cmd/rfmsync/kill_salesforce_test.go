@@ -10,10 +10,8 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -87,40 +85,14 @@ func sfCRMAfter(t *testing.T, kc killCase) (map[string]map[string]string, int) {
 	defer s.Close()
 	org := s.SeedOrg(sf.OrgSpec{Accounts: 120, Opportunities: 700, Years: 2, Seed: 9})
 	s.Advance(time.Minute)
-	var mu sync.Mutex
-	var victim *exec.Cmd
-	seen, writes := 0, 0
+	k := &killer{kc: kc, isWrite: isSFWrite}
+	inst, _ := url.Parse(s.URL())
+	instance := httputil.NewSingleHostReverseProxy(inst)
 	var self string
 	front := httptest.NewServer(sfFront(s, &self, func(w http.ResponseWriter, r *http.Request) bool {
-		mu.Lock()
-		hit := false
-		if isSFWrite(r) {
-			writes++
-		}
-		if kc.match != nil && victim != nil && kc.match(r) {
-			seen++
-			hit = seen == kc.n
-		}
-		mu.Unlock()
-		if !hit {
-			return false
-		}
-		if !kc.before {
-			// The org does the work; the process dies before it hears back.
-			r2 := r.Clone(r.Context())
-			rec := httptest.NewRecorder()
-			inst, _ := url.Parse(s.URL())
-			httputil.NewSingleHostReverseProxy(inst).ServeHTTP(rec, r2)
-		}
-		mu.Lock()
-		victim.Process.Kill()
-		mu.Unlock()
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-			}
-		}
-		return true
+		return k.intercept(w, r, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			instance.ServeHTTP(w, r.Clone(r.Context()))
+		}))
 	}))
 	defer front.Close()
 	self = front.URL
@@ -169,10 +141,7 @@ fields: {r: RFM_R__c, f: RFM_F__c, m: RFM_M__c, rfm: RFM_Code__c, segment: RFM_S
 	s.Merge(org.Accounts[0], org.Accounts[1])
 	s.Advance(time.Minute)
 	args := []string{"once", "--config", cfgPath, "--asof", "2024-06-08T00:00:00Z"}
-	mu.Lock()
-	writesBefore := writes
-	mu.Unlock()
-	syncKilledThenDone(t, args, kc.match != nil, &mu, func(c *exec.Cmd) { victim = c })
+	writes := k.syncKilledThenDone(t, args)
 	got := map[string]map[string]string{}
 	for _, id := range org.Accounts {
 		rec := s.Get(id)
@@ -184,7 +153,5 @@ fields: {r: RFM_R__c, f: RFM_F__c, m: RFM_M__c, rfm: RFM_Code__c, segment: RFM_S
 		}
 		got[id] = vals
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	return got, writes - writesBefore
+	return got, writes
 }

@@ -84,39 +84,8 @@ func crmAfter(t *testing.T, kc killCase) (map[string]map[string]string, int) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	var mu sync.Mutex
-	var victim *exec.Cmd
-	seen := 0
-	writes := 0
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		hit := false
-		if isWrite(r) {
-			writes++
-		}
-		if kc.match != nil && victim != nil && kc.match(r) {
-			seen++
-			hit = seen == kc.n
-		}
-		mu.Unlock()
-		if !hit {
-			fake.ServeHTTP(w, r)
-			return
-		}
-		if !kc.before {
-			// The CRM does the work; the process dies before it hears back.
-			fake.ServeHTTP(httptest.NewRecorder(), r)
-		}
-		mu.Lock()
-		victim.Process.Kill()
-		mu.Unlock()
-		hj, ok := w.(http.Hijacker)
-		if ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-			}
-		}
-	}))
+	k := &killer{kc: kc, isWrite: isWrite}
+	front := httptest.NewServer(k.front(fake))
 	defer front.Close()
 	cfgPath := filepath.Join(dir, "rfmsync.yaml")
 	os.WriteFile(cfgPath, fmt.Appendf(nil, `
@@ -145,10 +114,7 @@ fields: {r: rfm_r, f: rfm_f, m: rfm_m, rfm: rfm_code, segment: rfm_segment, mone
 	}
 	demo.Mutate(fake, base, 3, fake.Now())
 	args := []string{"once", "--config", cfgPath, "--asof", "2024-06-08T00:00:00Z"}
-	mu.Lock()
-	writesBefore := writes
-	mu.Unlock()
-	syncKilledThenDone(t, args, kc.match != nil, &mu, func(c *exec.Cmd) { victim = c })
+	writes := k.syncKilledThenDone(t, args)
 	got := map[string]map[string]string{}
 	for _, id := range base.Contacts {
 		rec, ok := fake.Get(hubspottest.Contacts, id)
@@ -163,9 +129,7 @@ fields: {r: rfm_r, f: rfm_f, m: rfm_m, rfm: rfm_code, segment: rfm_segment, mone
 		}
 		got[id] = vals
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	return got, writes - writesBefore
+	return got, writes
 }
 
 // TestSIGTERMAbandonsBatchAndExitsZero stops the daemon with SIGTERM while a

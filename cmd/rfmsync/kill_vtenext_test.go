@@ -6,10 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -60,36 +58,8 @@ func vtenextAfter(t *testing.T, kc killCase) (map[string]map[string]string, int)
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	var mu sync.Mutex
-	var victim *exec.Cmd
-	seen, writes := 0, 0
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		hit := false
-		if vtenextOp("revise")(r) {
-			writes++
-		}
-		if kc.match != nil && victim != nil && kc.match(r) {
-			seen++
-			hit = seen == kc.n
-		}
-		mu.Unlock()
-		if !hit {
-			fake.ServeHTTP(w, r)
-			return
-		}
-		if !kc.before {
-			fake.ServeHTTP(httptest.NewRecorder(), r) // applied; the answer is never heard
-		}
-		mu.Lock()
-		victim.Process.Kill()
-		mu.Unlock()
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-			}
-		}
-	}))
+	k := &killer{kc: kc, isWrite: vtenextOp("revise")}
+	front := httptest.NewServer(k.front(fake))
 	defer front.Close()
 	var fields []string
 	for out, name := range base.Fields {
@@ -121,10 +91,7 @@ fields: {%s}
 	fake.Advance(time.Hour)
 	demo.MutateVtenext(fake, base, 3)
 	args := []string{"once", "--config", cfgPath, "--asof", asof.Add(7 * 24 * time.Hour).Format(time.RFC3339)}
-	mu.Lock()
-	writesBefore := writes
-	mu.Unlock()
-	syncKilledThenDone(t, args, kc.match != nil, &mu, func(c *exec.Cmd) { victim = c })
+	writes := k.syncKilledThenDone(t, args)
 	got := map[string]map[string]string{}
 	for _, id := range base.Accounts {
 		rec := fake.Get(id)
@@ -136,7 +103,5 @@ fields: {%s}
 		}
 		got[id] = vals
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	return got, writes - writesBefore
+	return got, writes
 }
