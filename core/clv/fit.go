@@ -3,6 +3,7 @@ package clv
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -136,10 +137,12 @@ func groupCounts(xs []int32, w []float64) byCount {
 			m[x] += w[i]
 		}
 	}
+	// In count order: the likelihood sums over the groups, and a map's
+	// order would make the same data fit to different last digits.
 	var g byCount
-	for x, n := range m {
+	for _, x := range slices.Sorted(maps.Keys(m)) {
 		g.counts = append(g.counts, int(x))
-		g.n = append(g.n, n)
+		g.n = append(g.n, m[x])
 	}
 	return g
 }

@@ -165,3 +165,23 @@ func TestFitFailures(t *testing.T) {
 		t.Errorf("degenerate spend fit: err = %v, want ErrNotConverged", err)
 	}
 }
+
+// TestFitIsReproducible fits the same customers several times: the models
+// are identical to the last bit (the likelihood sums its count groups in a
+// fixed order, not a map's), so twin states store the same model.
+func TestFitIsReproducible(t *testing.T) {
+	cs := customersOf(simulate(3000, trueBG, trueGG, 20, 40, 0, 5))
+	first, err := FitModel(cs, Week)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 8 {
+		again, err := FitModel(cs, Week)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Model != first.Model {
+			t.Fatalf("the same data fitted %+v, then %+v", first.Model, again.Model)
+		}
+	}
+}

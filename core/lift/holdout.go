@@ -36,6 +36,7 @@ func InHoldout(key []byte, customerID string, share float64) bool {
 // Chooser is InHoldout for many customers: one keyed hash, reset per
 // customer, instead of a new one each time. Not safe for concurrent use.
 type Chooser struct {
+	key   []byte
 	mac   hash.Hash
 	share float64
 	sum   []byte
@@ -43,8 +44,11 @@ type Chooser struct {
 
 // NewChooser returns a chooser for one key and share.
 func NewChooser(key []byte, share float64) *Chooser {
-	return &Chooser{mac: hmac.New(sha256.New, key), share: share, sum: make([]byte, 0, sha256.Size)}
+	return &Chooser{key: key, mac: hmac.New(sha256.New, key), share: share, sum: make([]byte, 0, sha256.Size)}
 }
+
+// Clone returns a chooser of the same key and share for another goroutine.
+func (c *Chooser) Clone() *Chooser { return NewChooser(c.key, c.share) }
 
 // InHoldout is the package's InHoldout under the chooser's key and share.
 func (c *Chooser) InHoldout(customerID string) bool {

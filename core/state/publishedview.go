@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"fmt"
 	"iter"
 
@@ -79,11 +80,35 @@ func ViewOf(p Published) (*PublishedView, error) {
 // ForEachPublishedView is ForEachPublished handing each record as a view
 // (the same view, refilled: valid only while fn runs), in key order.
 func (db *DB) ForEachPublishedView(fn func(key connector.CustomerKey, v *PublishedView) error) error {
+	return db.ForEachPublishedViewRange(nil, nil, fn)
+}
+
+// ForEachPublishedViewRange is ForEachPublishedView over the keys from
+// from (inclusive) to to (exclusive); nil leaves that end open. Walks of
+// disjoint ranges may run at once, each in its own read transaction.
+func (db *DB) ForEachPublishedViewRange(from, to *connector.CustomerKey, fn func(key connector.CustomerKey, v *PublishedView) error) error {
+	var lo, hi []byte
+	var err error
+	if from != nil {
+		if lo, err = customerKey(*from); err != nil {
+			return err
+		}
+	}
+	if to != nil {
+		if hi, err = customerKey(*to); err != nil {
+			return err
+		}
+	}
 	in := interner{}
 	var ids keyArena
 	var v PublishedView
 	return db.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketPublished).ForEach(func(k, b []byte) error {
+		c := tx.Bucket(bucketPublished).Cursor()
+		k, b := c.First()
+		if lo != nil {
+			k, b = c.Seek(lo)
+		}
+		for ; k != nil && (hi == nil || bytes.Compare(k, hi) < 0); k, b = c.Next() {
 			key, err := parseCustomerKeyWith(k, in, &ids)
 			if err != nil {
 				return err
@@ -91,7 +116,10 @@ func (db *DB) ForEachPublishedView(fn func(key connector.CustomerKey, v *Publish
 			if err := decodeView(&v, b, in); err != nil {
 				return fmt.Errorf("published %q: %w", key, err)
 			}
-			return callback(func() error { return fn(key, &v) })
-		})
+			if err := callback(func() error { return fn(key, &v) }); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }

@@ -72,3 +72,51 @@ func TestPublishedViewMatchesForEachPublished(t *testing.T) {
 		t.Fatalf("corrupt value: records %v, views %v", errRec, errView)
 	}
 }
+
+// TestPublishedViewRangesCoverTheWalk splits the walk at keys held and not
+// held: the ranges, in order, are the whole walk once, bounds from
+// inclusive and to exclusive.
+func TestPublishedViewRangesCoverTheWalk(t *testing.T) {
+	db, _ := openTemp(t)
+	recs := map[connector.CustomerKey]*Published{}
+	for _, id := range []string{"a", "b", "bb", "c", "d", "e"} {
+		recs[cust(id)] = &Published{Segment: "s" + id}
+	}
+	recs[connector.CustomerKey{Type: "companies", ID: "z"}] = &Published{Segment: "sz"}
+	if err := db.CommitPublished(recs); err != nil {
+		t.Fatal(err)
+	}
+	walk := func(from, to *connector.CustomerKey) []connector.CustomerKey {
+		var keys []connector.CustomerKey
+		err := db.ForEachPublishedViewRange(from, to, func(k connector.CustomerKey, v *PublishedView) error {
+			if v.Segment != recs[k].Segment {
+				t.Errorf("%s: segment %q, want %q", k, v.Segment, recs[k].Segment)
+			}
+			keys = append(keys, k)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return keys
+	}
+	all := walk(nil, nil)
+	if len(all) != len(recs) {
+		t.Fatalf("whole walk: %v", all)
+	}
+	b, ba, e := cust("b"), cust("ba"), cust("e")
+	for _, cuts := range [][]*connector.CustomerKey{{&b}, {&ba}, {&b, &ba, &e}, {&e, &e}} {
+		var got []connector.CustomerKey
+		var from *connector.CustomerKey
+		for _, to := range append(cuts, nil) {
+			got = append(got, walk(from, to)...)
+			from = to
+		}
+		if !reflect.DeepEqual(got, all) {
+			t.Errorf("cut at %v: %v, want %v", cuts, got, all)
+		}
+	}
+	if got := walk(&b, &ba); !reflect.DeepEqual(got, []connector.CustomerKey{cust("b")}) {
+		t.Errorf("[b, ba) = %v, want [b]", got)
+	}
+}

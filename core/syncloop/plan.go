@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
+	"runtime"
+	"sync"
 
 	"github.com/rfmsync/rfmsync/core/connector"
 	"github.com/rfmsync/rfmsync/core/outputs"
@@ -68,15 +70,19 @@ func (r *run) score() (scoredSet, error) {
 	}
 	set.scores = rfm.ScoreAll(cs, r.asof, r.Params)
 	r.rep.addScores(set.scores, r.Params.Bins)
-	// The summary for people only reads the scores: it runs beside the
-	// predictions and the diff, on the other core (steps waits for it).
+	return set, nil
+}
+
+// startInsight builds the summary for people beside the writes: it only
+// reads the scores, and the diff before it has every core (steps waits
+// for it).
+func (r *run) startInsight(scores []rfm.Score) {
 	done := make(chan struct{})
 	r.insightDone = done
 	go func() {
 		defer close(done)
-		r.addInsight(set.scores)
+		r.addInsight(scores)
 	}()
-	return set, nil
 }
 
 // writeCalls is the number of API calls writing n updates of one type
@@ -111,10 +117,107 @@ func compareKeys(a, b connector.CustomerKey) int {
 
 // plan diffs the scores against what was last published, walking both in
 // key order so memory holds only the changes, not every published record.
+// A large base is split into key ranges walked at once, one per core
+// (planParts): each range has its own read transaction, caches and
+// counters, and the ranges' plans join in key order, so the plan is the
+// one a single walk makes.
 func (r *run) plan(set scoredSet, forceAll bool) (*plan, error) {
+	parts := planParts(len(set.keys))
+	subs := make([]*run, parts)
+	plans := make([]*plan, parts)
+	errs := make([]error, parts)
+	panics := make([]any, parts)
+	for k := range subs {
+		subs[k] = r
+		if parts > 1 {
+			subs[k] = r.forDiff()
+		}
+	}
+	var wg sync.WaitGroup
+	for k := range parts {
+		lo, hi := k*len(set.keys)/parts, (k+1)*len(set.keys)/parts
+		var from, to *connector.CustomerKey
+		if k > 0 {
+			from = &set.keys[lo]
+		}
+		if k < parts-1 {
+			to = &set.keys[hi]
+		}
+		part := scoredSet{keys: set.keys[lo:hi], scores: set.scores[lo:hi]}
+		wg.Go(func() {
+			defer func() { panics[k] = recover() }()
+			plans[k], errs[k] = subs[k].planRange(part, from, to, forceAll)
+		})
+	}
+	wg.Wait()
+	for k := range parts {
+		if panics[k] != nil {
+			panic(panics[k]) // as a single walk would have, on the run's goroutine
+		}
+		if errs[k] != nil {
+			return nil, errs[k]
+		}
+	}
+	p := plans[0]
+	for k := range parts {
+		if k > 0 {
+			p.updates = append(p.updates, plans[k].updates...)
+			maps.Copy(p.quiet, plans[k].quiet)
+		}
+		if parts > 1 {
+			r.rep.addDiff(subs[k].rep)
+		}
+	}
+	r.rep.planned(p, r.writeCalls, r.SampleSize)
+	if qr, ok := r.conn.(connector.QuotaReporter); ok {
+		if left, known := qr.DailyRemaining(); known {
+			r.rep.DailyRemaining = &left
+		}
+	}
+	return p, nil
+}
+
+// planParts is how many key ranges the diff of n scored customers walks
+// at once: one below 100,000 (a range's setup would cost more than it
+// saves), else one per core, at most 4.
+func planParts(n int) int {
+	if n < diffSplitMin {
+		return 1
+	}
+	parts := min(runtime.GOMAXPROCS(0), 4)
+	if diffRanges > 0 {
+		parts = diffRanges
+	}
+	return max(1, min(parts, n))
+}
+
+// diffSplitMin and diffRanges are planParts' threshold and, when set, its
+// count of ranges: tests split small bases into many ranges.
+var diffSplitMin, diffRanges = 100_000, 0
+
+// forDiff is a copy of r for one range of a parallel diff: the run's
+// options, scores and predictions shared read-only, the caches, the
+// holdout chooser and the report's diff counters its own.
+func (r *run) forDiff() *run {
+	sub := *r
+	sub.kinds, sub.slots, sub.lastSlotsType, sub.lastSlots, sub.predBuf = nil, nil, "", nil, nil
+	sub.rep = &Report{Moves: map[string]int{}}
+	if r.rep.Predict != nil {
+		sub.rep.Predict = &PredictReport{}
+	}
+	if r.pred.holdout != nil {
+		sub.pred.holdout = r.pred.holdout.Clone()
+	}
+	return &sub
+}
+
+// planRange diffs the scored customers of set against the published
+// records from from (inclusive) to to (exclusive; nil: open). Every key of
+// set lies in that range.
+func (r *run) planRange(set scoredSet, from, to *connector.CustomerKey, forceAll bool) (*plan, error) {
 	p := &plan{quiet: map[connector.CustomerKey]*state.Published{}}
 	i := 0
-	err := r.db.ForEachPublishedView(func(key connector.CustomerKey, v *state.PublishedView) error {
+	err := r.db.ForEachPublishedViewRange(from, to, func(key connector.CustomerKey, v *state.PublishedView) error {
 		for i < len(set.keys) && compareKeys(set.keys[i], key) < 0 {
 			r.planScored(p, set.keys[i], &set.scores[i], state.Published{}, false, forceAll)
 			i++
@@ -145,12 +248,6 @@ func (r *run) plan(set scoredSet, forceAll bool) (*plan, error) {
 	}
 	for ; i < len(set.keys); i++ {
 		r.planScored(p, set.keys[i], &set.scores[i], state.Published{}, false, forceAll)
-	}
-	r.rep.planned(p, r.writeCalls, r.SampleSize)
-	if qr, ok := r.conn.(connector.QuotaReporter); ok {
-		if left, known := qr.DailyRemaining(); known {
-			r.rep.DailyRemaining = &left
-		}
 	}
 	return p, nil
 }

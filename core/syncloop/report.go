@@ -163,6 +163,19 @@ func (rep *Report) addSkip(skip rfm.Skip, source, id string, n int) {
 
 func (rep *Report) addMove(from, to string) { rep.Moves[from+" → "+to]++ }
 
+// addDiff adds what one range of a parallel diff counted (see forDiff).
+func (rep *Report) addDiff(part *Report) {
+	rep.Gone += part.Gone
+	rep.Inactivated += part.Inactivated
+	for move, n := range part.Moves {
+		rep.Moves[move] += n
+	}
+	if rep.Predict != nil && part.Predict != nil {
+		rep.Predict.HeldOut += part.Predict.HeldOut
+		rep.Predict.Treated += part.Predict.Treated
+	}
+}
+
 func (rep *Report) sample(list *[]string, s string, n int) {
 	if len(*list) < n {
 		*list = append(*list, s)

@@ -188,6 +188,7 @@ func (r *run) steps(ctx context.Context) error {
 		return err
 	}
 	plan, err := r.plan(scored, forceAll)
+	r.startInsight(scored.scores)
 	if err != nil {
 		return err
 	}
