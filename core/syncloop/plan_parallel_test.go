@@ -38,7 +38,9 @@ func newRangeScenario(t *testing.T) *rangeScenario {
 	rng := rand.New(rand.NewPCG(3, 9))
 	const n = 1200
 	orders := make([]int, n)
-	id := func(i int) connector.CustomerKey { return connector.CustomerKey{Type: "contacts", ID: fmt.Sprintf("c%04d", i)} }
+	id := func(i int) connector.CustomerKey {
+		return connector.CustomerKey{Type: "contacts", ID: fmt.Sprintf("c%04d", i)}
+	}
 	// Buyers as the models expect them (newPredictEnv's mix), so the fit
 	// converges and every run predicts.
 	for i := range n {
