@@ -47,24 +47,11 @@ const (
 func (r *run) score() (scoredSet, error) {
 	w := rfm.Window{AsOf: r.asof, Days: r.WindowDays}
 	var set scoredSet
-	// Sized up front: growing slices of a million customers costs more than
-	// the fold itself.
-	n, err := r.db.CustomerCount()
+	keys, cs, err := r.db.Scorable(w)
 	if err != nil {
 		return set, err
 	}
-	set.keys = make([]connector.CustomerKey, 0, n)
-	cs := make([]rfm.Customer, 0, n)
-	err = r.db.Customers(w, func(k connector.CustomerKey, agg rfm.Aggregate) error {
-		if agg.Scorable() {
-			set.keys = append(set.keys, k)
-			cs = append(cs, rfm.Customer{Key: k.ID, Agg: agg})
-		}
-		return nil
-	})
-	if err != nil {
-		return set, err
-	}
+	set.keys = keys
 	if err := r.calibrate(cs); err != nil {
 		return set, err
 	}
