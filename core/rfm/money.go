@@ -1,6 +1,7 @@
 package rfm
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"math/big"
@@ -180,11 +181,26 @@ func (m Money) String() string { return m.format(6) }
 // monetary is reported: "30.30", "-0.01". A value that rounds to zero prints "0.00".
 func (m Money) Round2() string { return m.format(2) }
 
+// AppendRound2 appends Round2's text to b: a caller comparing a million
+// values against stored bytes allocates nothing.
+func (m Money) AppendRound2(b []byte) []byte {
+	if m.big != nil {
+		return append(b, formatBig(m.big, 2)...)
+	}
+	return m.appendSmall(b, 2)
+}
+
 // format prints m with places (0..6) decimals, rounding half away from zero.
 func (m Money) format(places int) string {
 	if m.big != nil {
 		return formatBig(m.big, places)
 	}
+	var buf [56]byte
+	return string(m.appendSmall(buf[:0], places))
+}
+
+// appendSmall is format for a value that fits 128 bits.
+func (m Money) appendSmall(out []byte, places int) []byte {
 	neg := m.hi < 0
 	hi, lo := m.abs()
 	div := uint64(1)
@@ -213,11 +229,11 @@ func (m Money) format(places int) string {
 			buf[i] = '.'
 		}
 	}
-	s := string(buf[i:])
-	if neg && strings.Trim(s, "0.") != "" {
-		s = "-" + s
+	digits := buf[i:]
+	if neg && len(bytes.Trim(digits, "0.")) > 0 { // no "-0.00"
+		out = append(out, '-')
 	}
-	return s
+	return append(out, digits...)
 }
 
 func formatBig(v *big.Int, places int) string {

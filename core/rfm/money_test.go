@@ -127,6 +127,15 @@ func TestMoneyRound2(t *testing.T) {
 		if got := mustAmount(t, in).Round2(); got != want {
 			t.Errorf("Round2(%s) = %s, want %s", in, got, want)
 		}
+		if got := string(mustAmount(t, in).AppendRound2([]byte("x"))); got != "x"+want {
+			t.Errorf("AppendRound2(%s) = %s, want x%s", in, got, want)
+		}
+	}
+	// Past 128 bits too.
+	huge := mustAmount(t, "99999999999999999999999999999999")
+	sum := huge.Add(huge).Add(huge).Add(huge).Add(huge).Add(huge).Add(huge)
+	if a, r := string(sum.AppendRound2(nil)), sum.Round2(); a != r || a != "699999999999999999999999999999993.00" {
+		t.Errorf("AppendRound2 of a big sum = %s, Round2 = %s", a, r)
 	}
 }
 

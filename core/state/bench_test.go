@@ -239,7 +239,7 @@ func BenchmarkApplyChanges10kOn1M(b *testing.B) {
 // growth affects all alike, and reports the median of each.
 func BenchmarkApplyChangesBatched10kOn1M(b *testing.B) {
 	db := benchDB(b)
-	bounds := []int{benchPageSize, DefaultBatchChanges, 5000, benchChanges}
+	bounds := []int{benchPageSize, 2000, 5000, DefaultBatchChanges}
 	times := make([][]time.Duration, len(bounds))
 	b.ResetTimer()
 	for range b.N {

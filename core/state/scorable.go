@@ -36,7 +36,6 @@ func (db *DB) Scorable(w rfm.Window) ([]connector.CustomerKey, []rfm.Customer, e
 type foldJob struct {
 	base int      // the first record's position in the walk
 	k, v [][]byte // the records, valid while the transaction is open
-	err  error
 }
 
 func foldScorable(b *bolt.Bucket, w rfm.Window, path string) ([]connector.CustomerKey, []rfm.Customer, error) {
@@ -47,22 +46,37 @@ func foldScorable(b *bolt.Bucket, w rfm.Window, path string) ([]connector.Custom
 	keys := make([]connector.CustomerKey, n)
 	cs := make([]rfm.Customer, n)
 	workers := max(1, runtime.GOMAXPROCS(0))
-	var jobs []*foldJob
+	// A few jobs circulate: a folded job comes back to the walk through
+	// free, so the record lists are allocated once, not once per chunk.
 	work := make(chan *foldJob, 2*workers)
+	free := make(chan *foldJob, 3*workers)
+	for range cap(free) {
+		free <- &foldJob{k: make([][]byte, 0, foldChunk), v: make([][]byte, 0, foldChunk)}
+	}
 	var wg sync.WaitGroup
+	var errMu sync.Mutex
+	var firstErr error
+	firstAt := n
 	for range workers {
 		wg.Go(func() {
 			types := interner{}
 			var ids keyArena
 			for j := range work {
-				j.err = foldJobRecords(j, w, keys, cs, types, &ids, path)
+				if err := foldJobRecords(j, w, keys, cs, types, &ids, path); err != nil {
+					errMu.Lock()
+					if j.base < firstAt { // the error Customers' walk would meet first
+						firstAt, firstErr = j.base, err
+					}
+					errMu.Unlock()
+				}
+				j.k, j.v = j.k[:0], j.v[:0]
+				free <- j
 			}
 		})
 	}
-	newJob := func(base int) *foldJob {
-		return &foldJob{base: base, k: make([][]byte, 0, foldChunk), v: make([][]byte, 0, foldChunk)}
-	}
-	job, walked := newJob(0), 0
+	walked := 0
+	job := <-free
+	job.base = 0
 	c := b.Cursor()
 	func() {
 		// The workers stop when work closes, also when the walk faults.
@@ -71,21 +85,18 @@ func foldScorable(b *bolt.Bucket, w rfm.Window, path string) ([]connector.Custom
 			job.k, job.v = append(job.k, k), append(job.v, v)
 			walked++
 			if len(job.k) == foldChunk {
-				jobs = append(jobs, job)
 				work <- job
-				job = newJob(walked)
+				job = <-free
+				job.base = walked
 			}
 		}
 		if len(job.k) > 0 {
-			jobs = append(jobs, job)
 			work <- job
 		}
 	}()
 	wg.Wait()
-	for _, j := range jobs {
-		if j.err != nil {
-			return nil, nil, j.err
-		}
+	if firstErr != nil {
+		return nil, nil, firstErr
 	}
 	if walked != n {
 		return nil, nil, fmt.Errorf("customers: walked %d records of %d: %w", walked, n, errCorrupt)
@@ -122,6 +133,5 @@ func foldJobRecords(j *foldJob, w rfm.Window, keys []connector.CustomerKey, cs [
 		}
 		keys[j.base+i], c.Key = key, key.ID
 	}
-	j.k, j.v = nil, nil
 	return nil
 }

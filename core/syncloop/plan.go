@@ -43,11 +43,13 @@ const (
 	moveInactive = "(inactive)"
 )
 
+// window is the run's look-back window.
+func (r *run) window() rfm.Window { return rfm.Window{AsOf: r.asof, Days: r.WindowDays} }
+
 // score folds every customer's window aggregate and scores the scorable ones.
 func (r *run) score() (scoredSet, error) {
-	w := rfm.Window{AsOf: r.asof, Days: r.WindowDays}
 	var set scoredSet
-	keys, cs, err := r.db.Scorable(w)
+	keys, cs, err := r.db.Scorable(r.window())
 	if err != nil {
 		return set, err
 	}

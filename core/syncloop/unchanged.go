@@ -154,7 +154,7 @@ func (r *run) unchangedScored(key connector.CustomerKey, s *rfm.Score, v *state.
 		case slotFrequency:
 			same = string(old) == string(strconv.AppendInt(buf[:0], s.Frequency, 10))
 		case slotMonetary:
-			same = string(old) == s.Monetary.Round2()
+			same = string(old) == string(s.Monetary.AppendRound2(buf[:0]))
 		case slotLastPurchaseAt:
 			same = string(old) == string(s.Last.Time().AppendFormat(buf[:0], outputs.TimeLayout))
 		case slotLastPurchaseDate:
