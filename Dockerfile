@@ -31,6 +31,15 @@ VOLUME /data
 # through EXPOSE; set status.token_file (or RFMSYNC_STATUS__TOKEN_FILE)
 # to protect it, or override RFMSYNC_LISTEN.
 ENV RFMSYNC_LISTEN=0.0.0.0:9464
+# Memory the Go runtime hands back between a run's bursts is marked
+# MADV_FREE, not dropped (MADV_DONTNEED, Go's default): the next burst
+# reuses it without a page fault, unless the kernel needed it meanwhile.
+# On a sync of 1M customers this takes the page faults from ~150,000 to
+# ~1,000 and the local work from 1.6 s to 1.05 s, same heap peak
+# (BenchmarkIncrementalSync1M, README "Performance"). The container's RSS
+# reads higher until the kernel reclaims those pages, which it does before
+# the memory limit is reached; set GODEBUG= to get Go's default back.
+ENV GODEBUG=madvdontneed=0
 EXPOSE 9464
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
   CMD ["/usr/local/bin/rfmsync", "healthcheck"]

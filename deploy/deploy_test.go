@@ -509,6 +509,7 @@ func TestDockerfile(t *testing.T) {
 		"the healthcheck command":                `^HEALTHCHECK .*CMD \["/usr/local/bin/rfmsync", "healthcheck"\]`,
 		"a listen reachable through EXPOSE":      `^ENV RFMSYNC_LISTEN=0\.0\.0\.0:9464`,
 		"EXPOSE 9464":                            `^EXPOSE 9464$`,
+		"freed memory kept mapped (MADV_FREE)":   `^ENV GODEBUG=madvdontneed=0$`,
 		"OCI version label":                      `org\.opencontainers\.image\.version="\$\{VERSION\}"`,
 		"the daemon as default command":          `^CMD \["run", "--config", "/etc/rfmsync/config\.yaml"\]`,
 	} {
