@@ -118,9 +118,13 @@ func Open(path string, opt Options) (*DB, error) {
 		b, err = bolt.Open(path, 0o600, &bolt.Options{
 			Timeout:  timeout,
 			ReadOnly: opt.ReadOnly,
-			// The hashmap freelist stays fast on a large, fragmented file, which
-			// is what random per-customer rewrites produce.
-			FreelistType: bolt.FreelistMapType,
+			// The array freelist (bbolt's default): the hashmap one rebuilds a
+			// sorted list of every free page at each commit, which on a large,
+			// fragmented file is most of a small commit's work. Measured on a
+			// 1M-customer state (BenchmarkIncrementalSync1M): 170 commits of 100
+			// customers 1.49 s with the hashmap, 0.49 s with the array; a first
+			// sync of 1M customers 31.8 s either way.
+			FreelistType: bolt.FreelistArrayType,
 		})
 		return err
 	})
