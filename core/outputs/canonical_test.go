@@ -1,6 +1,8 @@
 package outputs
 
 import (
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/rfmsync/rfmsync/core/rfm"
@@ -93,5 +95,32 @@ func TestFieldMapPerType(t *testing.T) {
 	}
 	if got := m.Outputs(); len(got) != 3 || got[0] != R || got[1] != F || got[2] != Segment {
 		t.Errorf("Outputs() = %v", got)
+	}
+}
+
+// TestPlainNumbersCanonicalAsThroughRat: the plain-decimal shortcut gives
+// big.Rat's form for every plain decimal, signs, leading and trailing
+// zeros, bare points included, and declines everything else.
+func TestPlainNumbersCanonicalAsThroughRat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 2))
+	pieces := []string{"", "0", "00", "5", "10", "007", "123456789012345678901234567890", "50"}
+	var cases []string
+	for range 4000 {
+		s := []string{"", "+", "-"}[rng.IntN(3)] + pieces[rng.IntN(len(pieces))]
+		if rng.IntN(3) > 0 {
+			s += "." + pieces[rng.IntN(len(pieces))]
+		}
+		cases = append(cases, s)
+	}
+	cases = append(cases, ".", "-.", "+.", "-0", "-0.000", ".5", "5.", "1e3", "1.5e-2", "0x10", "1,5", "1/2", " 1", "١٢")
+	for _, s := range cases {
+		plain, ok := canonicalPlain(s)
+		rat, ratOK := canonicalRat(s)
+		if ok && (!ratOK || plain != rat) {
+			t.Errorf("%q: plain %q, big.Rat %q (%v)", s, plain, rat, ratOK)
+		}
+		if !ok && ratOK && !strings.ContainsAny(s, "eExX/,_ ") { // exponents, and what canonicalNumber refuses first
+			t.Errorf("%q: plain declines what big.Rat reads as %q", s, rat)
+		}
 	}
 }
