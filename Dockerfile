@@ -35,7 +35,7 @@ ENV RFMSYNC_LISTEN=0.0.0.0:9464
 # MADV_FREE, not dropped (MADV_DONTNEED, Go's default): the next burst
 # reuses it without a page fault, unless the kernel needed it meanwhile.
 # On a sync of 1M customers this takes the page faults from ~150,000 to
-# ~1,000 and the local work from 1.6 s to 1.05 s, same heap peak
+# ~1,000 and the local work from 1.7 s to 1.15 s, same heap peak
 # (BenchmarkIncrementalSync1M, README "Performance"). The container's RSS
 # reads higher until the kernel reclaims those pages, which it does before
 # the memory limit is reached; set GODEBUG= to get Go's default back.
