@@ -74,6 +74,9 @@ func foldScorable(b *bolt.Bucket, w rfm.Window, path string) ([]connector.Custom
 			}
 		})
 	}
+	// Should the walk fault, guard gets the panic only after the workers
+	// are done with the transaction's pages.
+	defer wg.Wait()
 	walked := 0
 	job := <-free
 	job.base = 0
